@@ -1,0 +1,251 @@
+r"""Cross-entropy at LLM scale: the loss of ``hidden @ weight.T`` without the full logits.
+
+A language model's last layer maps each token's hidden state :math:`h_t \in \mathbb{R}^H` to
+one logit per vocabulary entry, :math:`z_t = W h_t \in \mathbb{R}^V` (``weight`` :math:`W` is
+``(V, H)``), and the loss is the mean cross-entropy over the :math:`T` tokens of a batch:
+
+.. math::
+
+    L = \frac{1}{N} \sum_{t:\, y_t \ne \text{ignore}}
+        \bigl(\operatorname{lse}(z_t) - z_{t, y_t}\bigr),\qquad
+    \operatorname{lse}(z) = m + \log \sum_{v} e^{z_v - m},\quad m = \max_v z_v,
+
+with :math:`N` the number of tokens whose target is not ``ignore_index`` (natural log, mean
+reduction, exactly ``F.cross_entropy(hidden @ weight.T, target, ignore_index=...)``).
+
+Its gradient with respect to the logits is softmax minus one-hot, row by row:
+
+.. math::
+
+    G_{t,v} = \frac{\partial L}{\partial z_{t,v}} = \frac{1}{N}\bigl(e^{z_{t,v} -
+    \operatorname{lse}(z_t)} - [v = y_t]\bigr) \quad (G_t = 0 \text{ for ignored tokens}),
+
+and by the chain rule through :math:`Z = X W^\top` (:math:`X` is ``hidden``, ``(T, H)``):
+:math:`\partial L / \partial X = G W` and :math:`\partial L / \partial W = G^\top X`.
+
+Memory. The naive computation materialises the logits :math:`Z` (``T × V`` numbers), autograd
+keeps the log-softmax output for backward (another ``T × V``), and backward builds the gradient
+:math:`G` (``T × V`` again): at ``T = 8192`` tokens and ``V = 128256`` in float32 that is
+4.2 GB per ``T × V`` tensor. :func:`chunked_cross_entropy` walks over the tokens in blocks of
+``chunk_size`` rows: each block's logits (``chunk_size × V``) live only while that block is
+processed; the forward keeps only the per-token log-sum-exp (``T`` numbers) for backward, and
+backward recomputes each block's logits, turns them into that block of :math:`G` in place and
+accumulates both gradients. Peak extra memory: ``chunk_size × V`` numbers plus ``O(T)``, besides
+the two gradients themselves (``T × H`` and ``V × H``, which any method must return). The price
+is one extra matrix product per block (the recomputation in backward): four ``T·V·H`` products
+instead of three.
+
+This is the one module of :mod:`helpers` that imports torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.autograd.function import FunctionCtx, once_differentiable
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "chunked_cross_entropy"]
+
+#: Tokens per block. Tuned with ``benchmarks/ce_memory.py`` on a 2-core CPU (T=4096, H=256,
+#: V=32768, float32): small enough that a block's logits (256 × 32768 × 4 bytes = 32 MiB) keep
+#: peak memory far below 1/8 of the naive version's, large enough that each block's matrix
+#: products run at full speed (see ``benchmarks/ce_memory_results.json``).
+DEFAULT_CHUNK_SIZE = 256
+
+
+def _validate(
+    hidden: Any, weight: Any, target: Any, chunk_size: Any, ignore_index: Any
+) -> None:
+    """Raise ``TypeError``/``ValueError`` naming the argument, what was expected and received."""
+    for name, value in (("hidden", hidden), ("weight", weight), ("target", target)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    for name, value in (("hidden", hidden), ("weight", weight)):
+        if not value.is_floating_point():
+            raise TypeError(f"{name} must have a floating-point dtype, got {value.dtype}")
+        if value.dim() != 2:
+            raise ValueError(
+                f"{name} must be 2-D, got {value.dim()}-D with shape {tuple(value.shape)}"
+            )
+    if hidden.dtype != weight.dtype:
+        raise TypeError(
+            f"hidden and weight must have the same dtype, got {hidden.dtype} and {weight.dtype}"
+        )
+    tokens, width = hidden.shape
+    vocabulary, weight_width = weight.shape
+    if width != weight_width:
+        raise ValueError(
+            f"hidden is (T, H) = {tuple(hidden.shape)} and weight is (V, H) = "
+            f"{tuple(weight.shape)}: their last dimensions (H) must agree"
+        )
+    if vocabulary < 1:
+        raise ValueError(
+            f"weight must have at least one row (V >= 1), got shape {tuple(weight.shape)}"
+        )
+    if target.dtype != torch.int64:
+        raise TypeError(f"target must hold class indices of dtype torch.int64, got {target.dtype}")
+    if target.dim() != 1 or target.shape[0] != tokens:
+        raise ValueError(
+            f"target must have shape (T,) = ({tokens},) to match hidden {tuple(hidden.shape)}, "
+            f"got {tuple(target.shape)}"
+        )
+    if not (hidden.device == weight.device == target.device):
+        raise ValueError(
+            f"hidden, weight and target must be on one device, got {hidden.device}, "
+            f"{weight.device} and {target.device}"
+        )
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+        raise TypeError(
+            f"chunk_size must be an int, got {type(chunk_size).__name__}: {chunk_size!r}"
+        )
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(
+            f"ignore_index must be an int, got {type(ignore_index).__name__}: {ignore_index!r}"
+        )
+    bad = (target != ignore_index) & ((target < 0) | (target >= vocabulary))
+    if bool(bad.any()):
+        position = int(bad.nonzero()[0, 0])
+        raise ValueError(
+            f"target[{position}] = {int(target[position])} is not a class index: expected "
+            f"0 <= target < V = {vocabulary}, or ignore_index = {ignore_index}"
+        )
+
+
+class _ChunkedCrossEntropy(torch.autograd.Function):
+    """Mean cross-entropy of ``hidden @ weight.T``, computed and differentiated by token blocks."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: FunctionCtx,
+        hidden: torch.Tensor,
+        weight: torch.Tensor,
+        target: torch.Tensor,
+        chunk_size: int,
+        ignore_index: int,
+    ) -> torch.Tensor:
+        tokens = hidden.shape[0]
+        valid = target != ignore_index
+        safe_target = torch.where(valid, target, torch.zeros_like(target))
+        lse = torch.empty(tokens, dtype=hidden.dtype, device=hidden.device)
+        target_logit = torch.empty_like(lse)
+        # one (chunk, V) buffer, reused by every block: the only block-sized tensor
+        workspace = hidden.new_empty(min(chunk_size, tokens), weight.shape[0])
+        for start in range(0, tokens, chunk_size):
+            stop = min(start + chunk_size, tokens)
+            logits = torch.mm(hidden[start:stop], weight.T, out=workspace[: stop - start])
+            target_logit[start:stop] = logits.gather(1, safe_target[start:stop, None])[:, 0]
+            # stable log-sum-exp: lse = m + log sum exp(z - m), in place on the block
+            row_max = logits.amax(dim=1)
+            logits.sub_(row_max[:, None]).exp_()
+            lse[start:stop] = row_max + logits.sum(dim=1).log()
+        del workspace
+        count = valid.sum()
+        # 0/0 = nan when every token is ignored, as in F.cross_entropy
+        loss = torch.where(valid, lse - target_logit, torch.zeros_like(lse)).sum() / count
+        ctx.save_for_backward(hidden, weight, safe_target, valid, lse)
+        ctx.chunk_size = chunk_size
+        return loss
+
+    @staticmethod
+    @once_differentiable
+    def backward(  # type: ignore[override]
+        ctx: FunctionCtx, grad_loss: torch.Tensor
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None, None, None, None]:
+        hidden, weight, safe_target, valid, lse = ctx.saved_tensors
+        chunk_size: int = ctx.chunk_size
+        need_hidden, need_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        count = int(valid.sum())
+        if count == 0:  # no token contributes: the gradients are zero, as in F.cross_entropy
+            return (
+                torch.zeros_like(hidden) if need_hidden else None,
+                torch.zeros_like(weight) if need_weight else None,
+                None,
+                None,
+                None,
+            )
+        grad_hidden = torch.empty_like(hidden) if need_hidden else None  # every row is written
+        grad_weight = torch.zeros_like(weight) if need_weight else None  # accumulated into
+        # row scale: grad_loss / N for counted tokens, 0 for ignored ones
+        row_scale = valid.to(hidden.dtype) * (grad_loss / count)
+        tokens = hidden.shape[0]
+        workspace = hidden.new_empty(min(chunk_size, tokens), weight.shape[0])
+        for start in range(0, tokens, chunk_size):
+            stop = min(start + chunk_size, tokens)
+            block = hidden[start:stop]
+            scale = row_scale[start:stop]
+            # G = (softmax(z) - one_hot(y)) · scale, built in place in the recomputed logits
+            g = torch.mm(block, weight.T, out=workspace[: stop - start])
+            g.sub_(lse[start:stop, None]).exp_().mul_(scale[:, None])
+            rows = torch.arange(stop - start, device=g.device)
+            g[rows, safe_target[start:stop]] -= scale
+            if grad_hidden is not None:
+                torch.mm(g, weight, out=grad_hidden[start:stop])  # dL/dX block = G W
+            if grad_weight is not None:
+                grad_weight.addmm_(g.T, block)  # dL/dW += G^T X_block
+        del workspace
+        return grad_hidden, grad_weight, None, None, None
+
+
+def chunked_cross_entropy(
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    target: torch.Tensor,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ignore_index: int = -100,
+) -> torch.Tensor:
+    r"""Mean cross-entropy of the logits ``hidden @ weight.T``, never holding all of them.
+
+    Equal (up to rounding) to ``F.cross_entropy(hidden @ weight.T, target,
+    ignore_index=ignore_index)``, and so are its gradients with respect to ``hidden`` and
+    ``weight``; for every ``chunk_size``, whether or not it divides ``T``.
+
+    .. math::
+
+        L = \frac{1}{N}\sum_{t:\,y_t \ne \text{ignore}} \bigl(\operatorname{lse}(W h_t)
+        - (W h_t)_{y_t}\bigr),\qquad
+        \frac{\partial L}{\partial X} = G W,\quad \frac{\partial L}{\partial W} = G^\top X,
+        \quad G_t = \tfrac{1}{N}\bigl(\operatorname{softmax}(W h_t) - e_{y_t}\bigr).
+
+    Forward: for each block of ``chunk_size`` tokens, compute the block's logits, their
+    log-sum-exp (stable: subtract the row maximum) and the target logit; keep only the
+    log-sum-exp per token (``T`` numbers). Backward: recompute each block's logits, turn them
+    into the block of ``G`` (exp(z - lse), minus 1 at the target, times ``1/N``; zero rows for
+    ignored tokens), then ``grad_hidden[block] = G W`` and ``grad_weight += G^T X[block]``.
+
+    Memory, beyond the inputs and the returned gradients: naive, ``T × V`` logits, ``T × V``
+    saved log-probabilities and a ``T × V`` gradient; chunked, one ``chunk_size × V`` block
+    and ``O(T)`` per-token numbers. Time: four ``T·V·H`` matrix products instead of three.
+
+    Parameters
+    ----------
+    hidden:
+        ``(T, H)`` floating-point hidden states, one row per token.
+    weight:
+        ``(V, H)`` output embedding (the ``nn.Linear(H, V, bias=False)`` weight), same dtype.
+    target:
+        ``(T,)`` ``torch.int64`` class indices in ``[0, V)``, or ``ignore_index``.
+    chunk_size:
+        Tokens per block, at least 1 (a value above ``T`` means one block).
+    ignore_index:
+        Target value whose tokens contribute nothing and are not counted in the mean. If every
+        token is ignored the loss is ``nan`` and the gradients are zero, as in PyTorch.
+
+    Returns
+    -------
+    A 0-dim tensor of ``hidden``'s dtype; ``.backward()`` works through it (once; no
+    double backward).
+
+    Raises
+    ------
+    TypeError
+        Non-tensor inputs, non-float ``hidden``/``weight``, differing dtypes, non-int64
+        ``target``, non-int ``chunk_size`` or ``ignore_index``.
+    ValueError
+        Wrong dimensions or mismatched shapes, different devices, ``chunk_size < 1``, an empty
+        vocabulary, or a target outside ``[0, V)`` that is not ``ignore_index``.
+    """
+    _validate(hidden, weight, target, chunk_size, ignore_index)
+    return _ChunkedCrossEntropy.apply(hidden, weight, target, chunk_size, ignore_index)

@@ -1,0 +1,287 @@
+"""The numbers the source documents work out, recomputed with ``helpers`` (and with torch).
+
+Each test names the document (in ``/work/shared/seeds/``) and the place the number comes from.
+Documents print 4 decimals (``tensor(1.3644)``), so the helpers' results are compared after
+rounding to 4 decimals, exactly as the documents rounded them, and with PyTorch to rounding
+error. The inputs are float32, as ``torch.tensor([...])`` makes them in the documents.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers import info, losses
+
+torch.set_num_threads(1)
+
+PREDS = np.array([[0.1, 0.2, 0.3, 0.4], [0.1, 0.1, 0.1, 0.1]], dtype=np.float32)
+TARGET = np.array([2, 3])
+
+
+def rounded(value: object, decimals: int = 4) -> np.ndarray:
+    """As the documents print: 4 decimals (``+ 0.0`` turns ``-0.0`` into ``0.0``)."""
+    return np.round(np.asarray(value, dtype=np.float64), decimals) + 0.0
+
+
+def assert_printed(value: object, printed: object) -> None:
+    np.testing.assert_array_equal(rounded(value), np.asarray(printed, dtype=np.float64))
+
+
+def assert_same_as_torch(ours: object, theirs: torch.Tensor) -> None:
+    expected = theirs.detach().numpy()
+    assert np.asarray(ours).dtype == expected.dtype
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# 001_ee845424da2ec974.txt: preds = [[0.1, 0.2, 0.3, 0.4], [0.1, 0.1, 0.1, 0.1]], target [2, 3]
+# --------------------------------------------------------------------------------------------
+
+
+def test_001_softmax_rows() -> None:
+    """Section 1: softmax of each row."""
+    probabilities = losses.softmax(PREDS, axis=1)
+    assert probabilities.dtype == np.float32
+    assert_printed(probabilities, [[0.2138, 0.2363, 0.2612, 0.2887], [0.25, 0.25, 0.25, 0.25]])
+    assert_same_as_torch(probabilities, F.softmax(torch.from_numpy(PREDS), dim=1))
+
+
+def test_001_exponentials_and_manual_softmax() -> None:
+    """Section 4, [2]: exp(preds); [3]: exp / row sum, the manual softmax."""
+    exp = np.exp(PREDS)
+    assert_printed(exp, [[1.1052, 1.2214, 1.3499, 1.4918], [1.1052, 1.1052, 1.1052, 1.1052]])
+    manual = exp / exp.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(manual, losses.softmax(PREDS, axis=1), rtol=1e-6)
+
+
+def test_001_log_softmax_rows() -> None:
+    """Section 2 and 4, [4]: log_softmax of each row (natural log)."""
+    log_probabilities = losses.log_softmax(PREDS, axis=1)
+    assert_printed(
+        log_probabilities,
+        [[-1.5425, -1.4425, -1.3425, -1.2425], [-1.3863, -1.3863, -1.3863, -1.3863]],
+    )
+    np.testing.assert_allclose(log_probabilities, np.log(losses.softmax(PREDS, axis=1)),
+                               rtol=1e-6)
+    assert_same_as_torch(log_probabilities, F.log_softmax(torch.from_numpy(PREDS), dim=1))
+
+
+def test_001_one_hot_target() -> None:
+    """Section 4, [1]: one-hot encoding of target [2, 3]."""
+    np.testing.assert_array_equal(losses.one_hot(TARGET, 4), [[0, 0, 1, 0], [0, 0, 0, 1]])
+    np.testing.assert_array_equal(losses.one_hot(TARGET), F.one_hot(torch.from_numpy(TARGET)))
+
+
+def test_001_nll_loss_and_cross_entropy() -> None:
+    """Sections 3 and 4: -((-1.3425) + (-1.3863)) / 2 = 1.3644, four ways."""
+    log_probabilities = losses.log_softmax(PREDS, axis=1)
+    by_hand = -np.sum(losses.one_hot(TARGET, 4) * log_probabilities) / TARGET.shape[0]
+    via_nll = losses.nll_loss(log_probabilities, TARGET)
+    direct = losses.cross_entropy(PREDS, TARGET)
+    for value in (by_hand, via_nll, direct):
+        assert_printed(value, 1.3644)
+    assert_printed(-(-1.3425 + -1.3863) / 2, 1.3644)  # the document's arithmetic
+    assert np.asarray(direct).dtype == np.float32 and np.ndim(direct) == 0
+    assert_same_as_torch(direct, F.cross_entropy(torch.from_numpy(PREDS),
+                                                 torch.from_numpy(TARGET)))
+
+
+def test_001_label_smoothing() -> None:
+    """Section 2 (label smoothing): row sums -5.5700, -5.5452; 1.3894; 0.9·1.3644 + 0.1·1.3894."""
+    log_probabilities = losses.log_softmax(PREDS, axis=1)
+    # The document adds the 4-decimal values it printed: -5.5700. The exact row sum is
+    # -5.57014…, which prints as -5.5701 (a rounding slip in the document, not in the loss).
+    assert_printed(rounded(log_probabilities).sum(axis=1), [-5.5700, -5.5452])
+    assert_printed(log_probabilities.sum(axis=1), [-5.5701, -5.5452])
+    smooth_term = -log_probabilities.sum() / (2 * 4)
+    assert_printed(smooth_term, 1.3894)
+    assert_printed((1 - 0.1) * 1.3644 + 0.1 * 1.3894, 1.3669)  # the document's arithmetic
+    ours = losses.cross_entropy(PREDS, TARGET, label_smoothing=0.1)
+    assert_printed(ours, 1.3669)
+    assert_same_as_torch(ours, F.cross_entropy(torch.from_numpy(PREDS), torch.from_numpy(TARGET),
+                                               label_smoothing=0.1))
+    # The document's LabelSmoothing_CrossEntropy: ε·mean(-Σ log p)/K + (1-ε)·nll.
+    epsilon, k = 0.1, PREDS.shape[-1]
+    document = epsilon * (-log_probabilities.sum(axis=-1)).mean() / k + (1 - epsilon) * (
+        losses.nll_loss(log_probabilities, TARGET)
+    )
+    np.testing.assert_allclose(document, ours, rtol=1e-6)
+    # Same as probability targets (1 - ε)·onehot + ε/K, since there are no weights.
+    smoothed = losses.smooth_targets(TARGET, k, epsilon).astype(np.float32)
+    np.testing.assert_allclose(losses.cross_entropy(PREDS, smoothed), ours, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# 000_3e7c91f310c3397c.txt: LogSoftmax, NLLLoss, CrossEntropyLoss on small examples
+# --------------------------------------------------------------------------------------------
+
+
+def test_000_log_softmax_of_ones() -> None:
+    """In [33]/[34]: LogSoftmax of (1, 1, 1, 1) is log(0.25) = -1.3863 everywhere."""
+    ones = np.ones(4, dtype=np.float32)
+    assert_printed(losses.log_softmax(ones), [-1.3863] * 4)
+    assert_printed(losses.softmax(ones), [0.25] * 4)
+    assert_printed(np.log(np.float32(0.25)), -1.3863)
+
+
+def test_000_nll_loss_does_not_take_a_log() -> None:
+    """In [35]: NLLLoss of [[0.2, 0.3, 0.5]] with target 2 is -0.5 (it only picks and negates)."""
+    ours = losses.nll_loss(np.array([[0.2, 0.3, 0.5]], dtype=np.float32), np.array([2]))
+    assert_printed(ours, -0.5)
+    assert_same_as_torch(ours, F.nll_loss(torch.tensor([[0.2, 0.3, 0.5]]), torch.tensor([2])))
+
+
+@pytest.mark.parametrize(
+    ("logits", "target", "printed"),
+    [
+        ([[1.0, 1.0, 1.0, 1.0]], 2, 1.3863),  # In [36]: uniform over 4 classes, ln 4
+        ([[0.0, 0.0, 100.0]], 2, 0.0),  # In [37]: confident and right
+        ([[100.0, 0.0, 0.0]], 2, 100.0),  # In [41]: confident and wrong
+        ([[0.2, 0.7, 0.1]], 1, 0.7679),  # 002: probabilities fed as logits
+        ([[1.2, 2.4, 3.6]], 1, 1.5307),  # 002: raw scores
+    ],
+)
+def test_cross_entropy_loss_examples(logits: list[list[float]], target: int,
+                                     printed: float) -> None:
+    """000 In [36], [37], [41] and 002: nn.CrossEntropyLoss()(input, target)."""
+    x = np.array(logits, dtype=np.float32)
+    ours = losses.cross_entropy(x, np.array([target]))
+    assert_printed(ours, printed)
+    assert_same_as_torch(ours, F.cross_entropy(torch.tensor(logits), torch.tensor([target])))
+    # Unbatched (C,) input with a 0-d target gives the same.
+    assert losses.cross_entropy(x[0], target) == ours
+
+
+def test_000_confident_and_right_is_exactly_zero() -> None:
+    """In [37]: tensor(0.) exactly in float32, not a tiny positive number and not -0.0."""
+    ours = losses.cross_entropy(np.array([[0.0, 0.0, 100.0]], dtype=np.float32), np.array([2]))
+    assert ours == 0.0 and not np.signbit(ours)
+    assert str(ours) == "0.0"
+
+
+def test_000_uniform_prediction_by_hand() -> None:
+    """The document's -1 · log(1/4) = 1.3863 for target (0, 0, 0, 1), as a distribution."""
+    assert_printed(info.cross_entropy([0, 0, 0, 1], [0.25] * 4), 1.3863)
+    assert_printed(-1 * math.log(1 / 4), 1.3863)
+
+
+# --------------------------------------------------------------------------------------------
+# 002_5a08535a3e6b69e5.txt: LogSoftmax then NLLLoss gives the same 1.5307
+# --------------------------------------------------------------------------------------------
+
+
+def test_002_log_softmax_then_nll_loss() -> None:
+    x = np.array([[1.2, 2.4, 3.6]], dtype=np.float32)
+    ours = losses.nll_loss(losses.log_softmax(x, axis=1), np.array([1]))
+    assert_printed(ours, 1.5307)
+    np.testing.assert_allclose(ours, losses.cross_entropy(x, np.array([1])), rtol=1e-6)
+
+
+def test_002_by_hand() -> None:
+    """The document's hand computation: -x_1 + log Σ exp x for [0.2, 0.7, 0.1], class 1."""
+    x = np.array([0.2, 0.7, 0.1])
+    assert_printed(-x[1] + math.log(np.exp(x).sum()), 0.7679)
+    assert_printed(-x[1] + losses.logsumexp(x), 0.7679)
+
+
+# --------------------------------------------------------------------------------------------
+# 003_487c11a78606db36.txt: CrossEntropyLoss equals -x[class] + log Σ exp x
+# --------------------------------------------------------------------------------------------
+
+
+def test_003_formula() -> None:
+    x = np.array([[-0.7715, -0.6205, -0.2562]], dtype=np.float32)
+    ours = losses.cross_entropy(x, np.array([0]))
+    myselfout = -x[:, 0] + np.log(np.exp(x[:, 0]) + np.exp(x[:, 1]) + np.exp(x[:, 2]))
+    np.testing.assert_allclose(ours, myselfout[0], rtol=1e-6)
+    assert_same_as_torch(ours, F.cross_entropy(torch.from_numpy(x), torch.tensor([0])))
+    assert_printed(ours, 1.3447)
+
+
+# --------------------------------------------------------------------------------------------
+# 004_097d806fe62eab93.txt: information, entropy, cross-entropy; the 3 × 3 example
+# --------------------------------------------------------------------------------------------
+
+
+def test_004_entropy_of_uniform_over_four() -> None:
+    assert_printed(info.entropy([0.25] * 4), 1.3863)
+    assert info.entropy([0.25] * 4) == pytest.approx(math.log(4), rel=1e-15)
+    assert info.entropy([0.25] * 4, base="bits") == pytest.approx(2.0, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("p", "nats", "bits", "bans"),
+    [
+        (0.1, 0.3251, 0.4690, 0.1412),  # Xiao Ming hits 10% of his shots
+        (0.999, 0.0079, 0.0114, 0.0034),  # Xiao Wang hits 99.9%
+    ],
+)
+def test_004_binary_entropy_of_the_two_shooters(p: float, nats: float, bits: float,
+                                                bans: float) -> None:
+    """The formulas were images (lost); computed: H_b(p) in nats, bits and bans."""
+    assert_printed(info.binary_entropy(p), nats)
+    assert_printed(info.binary_entropy(p, base="bits"), bits)
+    assert_printed(info.binary_entropy(p, base="bans"), bans)
+    by_hand = -p * math.log2(p) - (1 - p) * math.log2(1 - p)
+    assert info.binary_entropy(p, base=2) == pytest.approx(by_hand, rel=1e-14)
+    assert info.binary_entropy(p) == info.entropy([p, 1 - p])
+
+
+def test_004_the_shooter_who_hits_more_is_less_uncertain() -> None:
+    assert info.binary_entropy(0.999) < info.binary_entropy(0.1) < info.binary_entropy(0.5)
+
+
+def test_004_information_of_an_event() -> None:
+    """I(x0) = -log p(x0); a certain event carries no information."""
+    assert info.information(1.0) == 0.0
+    assert_printed(info.information(0.1), 2.3026)
+    assert_printed(info.information(0.1, base="bits"), 3.3219)
+    assert info.information(0.0) == math.inf
+
+
+@pytest.mark.parametrize(
+    ("q", "nats", "bits"),
+    [
+        ([0.5, 0.2, 0.3], 0.6931, 1.0),
+        ([0.8, 0.1, 0.1], 0.2231, 0.3219),
+    ],
+)
+def test_004_cross_entropy_of_the_two_predictions(q: list[float], nats: float,
+                                                  bits: float) -> None:
+    """p = (1, 0, 0); q2 is closer to p and has the smaller cross-entropy (image lost)."""
+    p = [1.0, 0.0, 0.0]
+    assert_printed(info.cross_entropy(p, q), nats)
+    assert_printed(info.cross_entropy(p, q, base="bits"), bits)
+    assert info.cross_entropy(p, q) == -math.log(q[0])
+
+
+def test_004_q2_is_closer_than_q1() -> None:
+    p = [1.0, 0.0, 0.0]
+    assert info.cross_entropy(p, [0.8, 0.1, 0.1]) < info.cross_entropy(p, [0.5, 0.2, 0.3])
+
+
+def test_004_three_by_three_example() -> None:
+    """The printed x_input (4 decimals), target [1, 2, 0]: softmax, log, NLL = 2.3185.
+
+    The document's input came from ``torch.randn`` and was printed rounded to 4 decimals, so
+    results computed from the printed input may differ by 1 in the 4th decimal.
+    """
+    x = np.array(
+        [[2.8883, 0.1760, 1.0774], [1.1216, -0.0562, 0.0660], [-1.3939, -0.0967, 0.5853]],
+        dtype=np.float32,
+    )
+    target = np.array([1, 2, 0])
+    soft_output = [[0.8131, 0.0540, 0.1329], [0.6039, 0.1860, 0.2102], [0.0841, 0.3076, 0.6083]]
+    log_output = [[-0.2069, -2.9192, -2.0178], [-0.5044, -1.6822, -1.5599],
+                  [-2.4762, -1.1790, -0.4970]]
+    last_digit = {"rtol": 0, "atol": 1.5e-4}
+    np.testing.assert_allclose(losses.softmax(x, axis=1), soft_output, **last_digit)
+    np.testing.assert_allclose(np.log(losses.softmax(x, axis=1)), log_output, **last_digit)
+    np.testing.assert_allclose(losses.log_softmax(x, axis=1), log_output, **last_digit)
+    assert_printed(losses.nll_loss(losses.log_softmax(x, axis=1), target), 2.3185)
+    assert_printed(losses.cross_entropy(x, target), 2.3185)

@@ -1,0 +1,137 @@
+"""Notebook 04 (log-softmax, numerical stability): its figure, explorer and exercise checks."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers import exercises, plots, widgets
+
+
+def test_logsumexp_figure_lies_between_max_and_max_plus_ln2() -> None:
+    (ax,) = plots.logsumexp_figure().axes
+    lse_line = next(line for line in ax.lines if "LSE" in line.get_label())
+    t, lse = lse_line.get_xdata(), lse_line.get_ydata()
+    np.testing.assert_allclose(lse, np.logaddexp(0.0, t), rtol=1e-12)
+    assert np.all(lse >= np.maximum(0, t)) and np.all(lse <= np.maximum(0, t) + math.log(2) + 1e-12)
+
+
+def naive_log_softmax_float32(logits: list[float]) -> torch.Tensor:
+    return torch.log(F.softmax(torch.tensor(logits, dtype=torch.float32), dim=0))
+
+
+def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
+    explorer = widgets.log_softmax_float32_explorer()
+    assert repr(explorer) == (
+        "Explorer: float32 logits (c, c - g): log(softmax) against log_softmax "
+        "(gap=100.0, shift=0.0)"
+    )
+    # gap 100: the naive value has lost digits (subnormal), exactly as torch's float32 does
+    expected = naive_log_softmax_float32([0.0, -100.0])[1].item()
+    assert f"log(softmax(v)) = [0.0000, {expected:.4f}]" in explorer.readout.value
+    assert "log_softmax(v) = [0.0000, -100.0000]" in explorer.readout.value
+    gap_ax, shift_ax = explorer.figure.axes
+    stable_line, naive_line = gap_ax.lines[0], gap_ax.lines[1]
+    gaps = stable_line.get_xdata()
+    np.testing.assert_allclose(stable_line.get_ydata(), -gaps - np.log1p(np.exp(-gaps)), atol=1e-4)
+    naive = naive_line.get_ydata()
+    assert np.all(np.isnan(naive[gaps > 104])) and np.all(np.isfinite(naive[gaps < 103]))
+
+    before = explorer.image.value
+    explorer.controls["gap"].value = 120.0
+    assert "log(softmax(v)) = [0.0000, -inf]" in explorer.readout.value
+    assert "log_softmax(v) = [0.0000, -120.0000]" in explorer.readout.value
+    assert explorer.image.value != before
+    assert gap_ax.lines[2].get_ydata()[0] == pytest.approx(-120.0)  # the stable marker
+
+    explorer.controls["shift"].value = 100.0  # e^100 overflows float32
+    assert "log(softmax(v)) = [nan, -inf]" in explorer.readout.value
+    assert "logsumexp(v) = 100.0000, log(sum(exp(v))) = inf" in explorer.readout.value
+    assert np.all(np.isnan(gap_ax.lines[1].get_ydata()))  # no naive line left to draw
+    shifts = shift_ax.lines[0].get_xdata()
+    stable_lse = shift_ax.lines[0].get_ydata()
+    np.testing.assert_allclose(stable_lse, shifts + np.log1p(np.exp(-120.0)), atol=1e-4)
+    naive_lse = shift_ax.lines[1].get_ydata()
+    assert np.all(np.isnan(naive_lse[shifts > 89]))
+    assert np.all(np.isfinite(naive_lse[np.abs(shifts) < 80]))
+
+
+def test_float32_explorer_redraw_is_fast() -> None:
+    explorer = widgets.log_softmax_float32_explorer()
+    durations = []
+    for gap in np.linspace(0, 150, 21):
+        started = time.perf_counter()
+        explorer.controls["gap"].value = float(gap)
+        durations.append(time.perf_counter() - started)
+    median = float(np.median(durations))
+    print(f"log_softmax_float32_explorer: median redraw {median * 1000:.1f} ms")
+    assert median < 0.25
+
+
+def stable_logsumexp(x, axis=-1):
+    m = np.max(x, axis=axis, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return np.squeeze(lse, axis=axis)
+
+
+def naive_logsumexp(x, axis=-1):
+    return np.log(np.sum(np.exp(x), axis=axis))
+
+
+def keeps_the_axis(x, axis=-1):
+    m = np.max(x, axis=axis, keepdims=True)
+    return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+def raises(x, axis=-1):
+    raise NotImplementedError("not written yet")
+
+
+def test_solutions_are_correct() -> None:
+    log_p0 = -2 - math.log(math.exp(-2) + math.exp(-1) + math.exp(0))
+    assert exercises.check_huge_logit_log_probability(log_p0).correct
+    torch_value = F.log_softmax(torch.tensor([1000.0, 1001.0, 1002.0]), dim=0)[0]
+    assert exercises.check_huge_logit_log_probability(torch_value).correct
+    assert exercises.check_stable_logsumexp(stable_logsumexp).correct
+    x = torch.tensor([1.2, 2.4, 3.6], requires_grad=True)
+    F.log_softmax(x, dim=0)[1].backward()
+    assert exercises.check_log_softmax_gradient(x.grad).correct
+    formula = torch.tensor([0.0, 1.0, 0.0]) - F.softmax(x.detach(), dim=0)
+    assert exercises.check_log_softmax_gradient(formula.tolist()).correct
+    assert exercises.check_log_softmax_gradient(np.round(formula.numpy(), 4)).correct
+
+
+@pytest.mark.parametrize("answer", [None, "abc", [-2.4076] * 2, 2.4076, -0.4076, float("-inf")])
+def test_exercise_4_1_rejects_wrong_answers(answer) -> None:
+    feedback = exercises.check_huge_logit_log_probability(answer)
+    assert not feedback.correct
+    assert str(feedback).startswith("✗ Exercise 4.1: not yet.")
+
+
+@pytest.mark.parametrize("function", [None, "abc", naive_logsumexp, keeps_the_axis, raises, np.max])
+def test_exercise_4_2_rejects_wrong_functions(function) -> None:
+    feedback = exercises.check_stable_logsumexp(function)
+    assert not feedback.correct
+    assert feedback.hint
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        "abc",
+        [0.0652, -0.7836, 0.7184],  # the sign of the cross-entropy gradient instead
+        [-0.0652, 0.7836],  # wrong shape
+        [[-0.0652, 0.7836, -0.7184]],  # wrong shape
+        [0.0, 1.0, 0.0],
+    ],
+)
+def test_exercise_4_3_rejects_wrong_answers(answer) -> None:
+    feedback = exercises.check_log_softmax_gradient(answer)
+    assert not feedback.correct
+    assert str(feedback).startswith("✗ Exercise 4.3: not yet.")
