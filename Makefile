@@ -9,7 +9,11 @@ LAB_PORT ?= 8888
 # As root, jupyter refuses to start without --allow-root (containers, Binder-like machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint execute lock clean
+.PHONY: lab test lint execute lock clean chromium web-assets slides html
+
+# Vendored JavaScript of `make slides`/`make html` (pinned in tools/web/package-lock.json).
+WEB := build/web
+WEB_STAMP := $(WEB)/node_modules/.installed
 
 # The stamp is newer than the files it installs from, so a second run installs nothing.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -22,7 +26,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) \
 		--ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
-test: $(STAMP)
+test: $(STAMP) $(WEB_STAMP) chromium
+	@echo "Browser tests: screenshots go to artifacts/browser/"
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 
@@ -40,5 +45,38 @@ lock: $(STAMP)
 	{ sed -n '1,3p' constraints.txt; cat constraints.body; } > constraints.new
 	mv constraints.new constraints.txt; rm constraints.body
 
+# The browser tests (tests/browser) drive Debian's Chromium; as root it is installed here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "Chromium is missing. Install it: sudo apt-get update && sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; }
+
+# npm ci of the pinned lock into build/web; a second run installs nothing.
+$(WEB_STAMP): tools/web/package.json tools/web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; \
+	  else \
+	    echo "npm is missing. Install it: sudo apt-get install -y nodejs npm" >&2; exit 1; \
+	  fi; }
+	mkdir -p $(WEB)
+	cp tools/web/package.json tools/web/package-lock.json $(WEB)/
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web-assets: $(WEB_STAMP)
+
+# reveal.js slides of every notebook (tools/slides.py sets the slide types), offline.
+slides: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m tools.slides --out build/slides
+
+# A static HTML site of the executed notebooks with an index page, offline.
+html: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m tools.build_site --out build/site
+
 clean:
-	rm -rf $(VENV) .hypothesis .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .hypothesis .pytest_cache .ruff_cache *.egg-info build artifacts

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers import info, losses
+from helpers import calibration, info, losses
 
 
 
@@ -711,4 +711,198 @@ def check_block_gradient(function: Any) -> Feedback:
         "Exercise 11.3", function, reference, cases,
         hint="softmax each row stably (subtract the row maximum), subtract 1 at column y, "
         "set the rows with y == -100 to 0, divide everything by n.",
+    )
+
+
+# --- 10_binary_cross_entropy ---
+
+#: Exercise 10.1: three predicted probabilities and their labels.
+BCE_PROBS_10_1 = (0.9, 0.2, 0.6)
+BCE_LABELS_10_1 = (1.0, 0.0, 0.0)
+#: Exercise 10.2: the base rate of positives and the pos_weight.
+BASE_RATE_10_2 = 0.1
+POS_WEIGHT_10_2 = 4.0
+
+
+def check_bce_by_hand(answer: Any) -> Feedback:
+    r"""Exercise 10.1: ``nn.BCELoss()`` (mean) of probabilities (0.9, 0.2, 0.6) with labels
+    (1, 0, 0): :math:`-\frac13\big(\ln 0.9 + \ln 0.8 + \ln 0.4\big)`."""
+    probs, labels = np.array(BCE_PROBS_10_1), np.array(BCE_LABELS_10_1)
+    expected = float(losses.binary_cross_entropy(probs, labels))
+    total = float(losses.binary_cross_entropy(probs, labels, reduction="sum"))
+    value = _as_float_array(answer)
+    if value is not None and value.size == 1 and np.isclose(value.reshape(()), total, rtol=1e-3):
+        return Feedback("Exercise 10.1", False, "That is the sum of the three losses.",
+                        "The default reduction is 'mean': divide by the 3 elements.")
+    return check_number(
+        "Exercise 10.1", answer, expected,
+        hint="per element −[y ln p + (1 − y) ln(1 − p)]: a label 0 scores ln(1 − p); then the "
+        "mean of the three.",
+    )
+
+
+def optimal_constant_logit(base_rate: float, pos_weight: float) -> float:
+    r"""The constant logit that minimizes the expected ``BCEWithLogitsLoss`` when a fraction
+    ``base_rate`` of the labels is 1, found numerically (golden-section search on
+    :math:`E(x) = \pi p \operatorname{softplus}(-x) + (1 - \pi)\operatorname{softplus}(x)`,
+    a convex function)."""
+
+    def expected(x: float) -> float:
+        positive = losses.binary_cross_entropy_with_logits(x, 1.0, pos_weight=pos_weight)
+        negative = losses.binary_cross_entropy_with_logits(x, 0.0)
+        return float(base_rate * positive + (1 - base_rate) * negative)
+
+    low, high = -50.0, 50.0
+    ratio = (math.sqrt(5) - 1) / 2
+    for _ in range(200):
+        left, right = high - ratio * (high - low), low + ratio * (high - low)
+        if expected(left) < expected(right):
+            high = right
+        else:
+            low = left
+    return (low + high) / 2
+
+
+def check_optimal_constant_logit(answer: Any) -> Feedback:
+    r"""Exercise 10.2: base rate :math:`\pi = 0.1`, ``pos_weight`` p = 4: the constant logit that
+    minimizes the expected loss (:math:`\ln(p\pi/(1-\pi)) = \ln(4/9)`)."""
+    expected = optimal_constant_logit(BASE_RATE_10_2, POS_WEIGHT_10_2)
+    value = _as_float_array(answer)
+    if value is not None and value.size == 1:
+        number = float(value.reshape(()))
+        probability = float(losses.sigmoid(expected))
+        if abs(number - probability) < 1e-3 and abs(number - expected) > 1e-3:
+            return Feedback("Exercise 10.2", False,
+                            f"{number:.4g} is the probability σ(x*); the question asks for the "
+                            "logit x*.", "Take the logit of it: ln(q / (1 − q)).")
+        unweighted = math.log(BASE_RATE_10_2 / (1 - BASE_RATE_10_2))
+        if abs(number - unweighted) < 1e-3:
+            return Feedback("Exercise 10.2", False,
+                            "That is the best logit without pos_weight, ln(π / (1 − π)).",
+                            "pos_weight multiplies the positives' loss by p: set the derivative "
+                            "−πp σ(−x) + (1 − π) σ(x) to zero.")
+    return check_number(
+        "Exercise 10.2", answer, expected, rtol=1e-4, atol=1e-4,
+        hint="E(x) = πp·softplus(−x) + (1 − π)·softplus(x); its derivative is "
+        "−πp·σ(−x) + (1 − π)·σ(x). Set it to zero and solve for x.",
+    )
+
+
+def _stable_bce_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(10)
+    return [
+        (np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.0, 1.0]), np.array(1.0)),
+        (rng.normal(size=(4, 3)), rng.integers(0, 2, (4, 3)).astype(np.float64),
+         np.array([1.0, 2.0, 5.0])),
+        (np.array([[1000.0, -1000.0], [-1000.0, 1000.0]]), np.array([[0.0, 1.0], [0.0, 1.0]]),
+         np.array([3.0, 0.5])),
+        (np.array([40.0, -40.0, 0.0]), np.array([0.0, 1.0, 0.3]), np.array(2.0)),
+    ]
+
+
+def check_stable_bce_with_logits(function: Any) -> Feedback:
+    """Exercise 10.3: ``function(logits, target, pos_weight)`` must equal
+    ``F.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight)`` (mean) on
+    NumPy float64 input, including logits of ±1000 and a ``(C,)`` pos_weight."""
+    return check_function(
+        "Exercise 10.3", function,
+        lambda x, y, p: losses.binary_cross_entropy_with_logits(x, y, pos_weight=p),
+        _stable_bce_cases(),
+        rtol=1e-7, atol=1e-9,
+        hint="ℓ = (1 − y)·x + (1 + (p − 1)·y)·softplus(−x), with "
+        "softplus(t) = max(t, 0) + log1p(exp(−|t|)); then the mean.",
+    )
+
+
+# --- 09_training_with_cross_entropy ---
+
+
+#: Exercise 9.1's batch: logits, targets and ε.
+SMOOTHED_GRADIENT_CASE = (np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), np.array([1, 2]), 0.2)
+
+
+def check_smoothed_gradient(answer: Any) -> Feedback:
+    r"""Exercise 9.1: the gradient, with respect to the logits, of the mean label-smoothed
+    cross-entropy of :data:`SMOOTHED_GRADIENT_CASE`:
+    :math:`(\operatorname{softmax}(z) - q') / N`, :math:`q' = (1-\varepsilon)\,\mathrm{onehot}(y)
+    + \varepsilon/K`."""
+    logits, target, epsilon = SMOOTHED_GRADIENT_CASE
+    expected = losses.cross_entropy_grad(logits, target, label_smoothing=epsilon)
+    array = _as_float_array(answer)
+    if array is not None and array.shape == expected.shape and np.all(np.isfinite(array)):
+        if np.allclose(array, losses.cross_entropy_grad(logits, target), rtol=1e-3, atol=1e-4):
+            return Feedback(
+                "Exercise 9.1", False, "That is the gradient for the hard targets (ε = 0).",
+                "Subtract the smoothed target q' = (1 − ε)·onehot(y) + ε/K, not the one-hot.",
+            )
+        if np.allclose(array, len(target) * expected, rtol=1e-3, atol=1e-4):
+            return Feedback(
+                "Exercise 9.1", False, "That is the gradient of the sum, N = 2 times too large.",
+                "The default reduction is 'mean': divide by N.",
+            )
+    return check_array(
+        "Exercise 9.1", answer, expected, rtol=1e-3, atol=1e-4,
+        hint="softmax each row, subtract q' = (1 − ε)·onehot(y) + ε/K, divide by N.",
+    )
+
+
+#: Exercise 9.2's six predictions (K = 3) and their true classes.
+SIX_PREDICTIONS = (
+    np.array([
+        [0.95, 0.03, 0.02],
+        [0.90, 0.05, 0.05],
+        [0.85, 0.10, 0.05],
+        [0.65, 0.25, 0.10],
+        [0.55, 0.30, 0.15],
+        [0.45, 0.35, 0.20],
+    ]),
+    np.array([0, 0, 1, 0, 2, 0]),
+)
+
+
+def check_six_predictions_ece(answer: Any) -> Feedback:
+    r"""Exercise 9.2: the ECE of :data:`SIX_PREDICTIONS` with 5 bins of width 0.2,
+    :math:`\sum_m \frac{|B_m|}{N}\,|\operatorname{acc}(B_m) - \operatorname{conf}(B_m)|`."""
+    probs, labels = SIX_PREDICTIONS
+    expected = calibration.expected_calibration_error(probs, labels, n_bins=5)
+    bins = calibration.reliability_bins(probs, labels, n_bins=5)
+    filled = bins.counts > 0
+    unweighted = float(np.mean(np.abs(bins.gaps[filled])))
+    value = _as_float_array(answer)
+    if value is not None and value.size == 1 and math.isclose(
+        float(value.reshape(())), unweighted, rel_tol=1e-3
+    ) and not math.isclose(unweighted, expected, rel_tol=1e-3):
+        return Feedback(
+            "Exercise 9.2", False, "That is the plain mean of the bins' gaps.",
+            "Weight each bin's |accuracy − confidence| by its share of the predictions, |B_m|/N.",
+        )
+    return check_number(
+        "Exercise 9.2", answer, expected,
+        hint="confidence = the largest probability of a row; bins (0.4, 0.6], (0.6, 0.8], "
+        "(0.8, 1]; per bin |accuracy − mean confidence|, weighted by the bin's share of the six.",
+    )
+
+
+def _ece_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    rng = np.random.default_rng(9)
+    cases = []
+    for n, k, n_bins, scale in ((50, 3, 15, 2.0), (200, 5, 10, 4.0), (30, 2, 1, 1.0)):
+        logits = scale * rng.normal(size=(n, k))
+        cases.append((losses.softmax(logits, axis=1), rng.integers(0, k, size=n), n_bins))
+    probs, labels = SIX_PREDICTIONS
+    cases.append((probs, labels, 5))
+    one_hot = np.eye(3)[[0, 1, 2, 0]]
+    cases.append((one_hot, np.array([0, 1, 0, 0]), 15))  # confidence exactly 1: the last bin
+    return cases
+
+
+def check_ece_function(function: Any) -> Feedback:
+    """Exercise 9.3: ``function(probs, labels, n_bins)`` returns the expected calibration error
+    with ``n_bins`` equal-width bins, as :func:`helpers.calibration.expected_calibration_error`."""
+    return check_function(
+        "Exercise 9.3", function, calibration.expected_calibration_error, _ece_cases(),
+        rtol=1e-9, atol=1e-12,
+        hint="confidence = probs.max(axis=1), correct = probs.argmax(axis=1) == labels; bin m "
+        "holds (m/M, (m+1)/M]; sum over non-empty bins of (count/N)·|mean(correct) − "
+        "mean(confidence)|.",
     )

@@ -31,11 +31,21 @@ Deliberate differences from PyTorch (stricter or more lenient, never a different
 Results follow PyTorch's dtype rules: a float32 input gives float32 losses and gradients; a
 float64 probability target with float32 logits gives a float64 loss (type promotion), and a
 float32 gradient.
+
+**Binary losses** (:func:`binary_cross_entropy`, :func:`binary_cross_entropy_with_logits`,
+with :func:`sigmoid` and :func:`log_sigmoid`) are elementwise: input and target have the same
+shape, any shape (0-d included), and there is no class axis. ``weight`` and ``pos_weight``
+broadcast to the input's shape by NumPy's rules (axes aligned from the right, so a ``(C,)``
+``pos_weight`` applies along the **last** axis), and ``"mean"`` divides by the number of
+elements, whatever the weights. Deliberate differences: targets of another floating dtype than
+the probabilities are cast to it in :func:`binary_cross_entropy` (PyTorch refuses them), and
+``weight``/``pos_weight`` may be plain numbers or lists (PyTorch wants tensors).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Literal, ParamSpec, TypeVar
 
@@ -51,13 +61,19 @@ from helpers._validation import (
 )
 
 __all__ = [
+    "BCE_LOG_FLOOR",
     "REDUCTIONS",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
     "cross_entropy",
     "cross_entropy_grad",
+    "log_sigmoid",
     "log_softmax",
     "logsumexp",
     "nll_loss",
     "one_hot",
+    "sigmoid",
     "smooth_targets",
     "softmax",
 ]
@@ -92,8 +108,8 @@ def _quiet(function: Callable[_P, _R]) -> Callable[_P, _R]:
 # --------------------------------------------------------------------------------------------
 
 
-def _float_input(x: ArrayLike, name: str, what: str) -> np.ndarray:
-    """``x`` as a floating ndarray of at least one dimension (dtype kept)."""
+def _floating_array(x: ArrayLike, name: str, what: str) -> np.ndarray:
+    """``x`` as a floating ndarray of any shape, 0-d included (dtype kept)."""
     array = as_numeric_array(x, name)
     if array.dtype.kind != "f":
         raise TypeError(
@@ -101,6 +117,12 @@ def _float_input(x: ArrayLike, name: str, what: str) -> np.ndarray:
             f"convert it first, e.g. np.asarray({name}, dtype=float) (PyTorch also refuses "
             "integer input here)"
         )
+    return array
+
+
+def _float_input(x: ArrayLike, name: str, what: str) -> np.ndarray:
+    """``x`` as a floating ndarray of at least one dimension (dtype kept)."""
+    array = _floating_array(x, name, what)
     if array.ndim == 0:
         raise ValueError(
             f"{name} must have at least one dimension (the class axis), got a 0-d scalar "
@@ -632,3 +654,288 @@ def cross_entropy_grad(
     # Backward of log_softmax: g − softmax · Σ_c g (softmax recovered as exp(log p)).
     grad = grad_log_probs - np.exp(log_probs) * np.sum(grad_log_probs, axis=-1, keepdims=True)
     return np.moveaxis(grad.astype(dtype, copy=False), -1, problem.class_axis)
+
+
+# --------------------------------------------------------------------------------------------
+# binary cross-entropy: sigmoid, log_sigmoid, BCE from probabilities and from logits
+# --------------------------------------------------------------------------------------------
+
+#: The floor PyTorch puts under each log in :func:`binary_cross_entropy`: ``max(log p, −100)``,
+#: so one element's loss is at most 100 (times its weight), never ``inf``.
+BCE_LOG_FLOOR = -100.0
+
+
+@_quiet
+def sigmoid(x: ArrayLike) -> FloatArray:
+    r"""The logistic function, elementwise (``torch.sigmoid``): a probability from a logit.
+
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}} = \frac{e^x}{1 + e^x},
+              \qquad 1 - \sigma(x) = \sigma(-x)
+
+    Computed as ``1 / (1 + exp(−x))`` in the input's floating dtype, as PyTorch does: for
+    ``x ≪ 0`` the exponential overflows to ``inf`` and the result is ``0``; for ``x > 16.64`` in
+    float32 (``x > 36.7`` in float64) ``1 + e^{−x}`` rounds to 1 and the result is exactly
+    ``1.0``, so ``1 − σ(x)`` is 0. Integer input raises ``TypeError``; 0-d input is fine.
+    """
+    array = _floating_array(x, "x", "logits")
+    return np.asarray(1 / (1 + np.exp(-array)))
+
+
+@_quiet
+def log_sigmoid(x: ArrayLike) -> FloatArray:
+    r"""``log σ(x)`` elementwise without overflow or ``log 0`` (``F.logsigmoid``).
+
+    .. math:: \log \sigma(x) = -\operatorname{softplus}(-x)
+              = \min(x, 0) - \log\big(1 + e^{-|x|}\big)
+
+    ``e^{−|x|} ≤ 1`` never overflows, and ``log1p`` keeps its digits when it is tiny: for
+    ``x = −1e4`` the result is ``−1e4`` (``log(sigmoid(x))`` would be ``log 0 = −inf``), for
+    ``x = 40`` it is ``−4.2e−18`` (``log(sigmoid(x))`` would be ``log 1 = 0``). Also
+    ``log(1 − σ(x)) = log σ(−x)``. Keeps the floating dtype; integer input raises ``TypeError``.
+    """
+    array = _floating_array(x, "x", "logits")
+    return np.asarray(np.minimum(array, 0) - np.log1p(np.exp(-np.abs(array))))
+
+
+def _elementwise_target(function: str, target: ArrayLike, input_name: str,
+                        input_shape: tuple[int, ...]) -> np.ndarray:
+    """The target of a binary loss: floating, of exactly the input's shape."""
+    array = as_numeric_array(target, "target")
+    if array.shape != input_shape:
+        message = (
+            f"{function}: target of shape {describe_shape(array.shape)} does not fit "
+            f"{input_name} of shape {describe_shape(input_shape)}: the two must have the same "
+            "shape, one target per element (PyTorch does not broadcast them either)"
+        )
+        if array.size == math.prod(input_shape):
+            message += (
+                f"; both hold {array.size} elements, so reshape one of them, e.g. "
+                f"target.reshape({input_name}.shape)"
+            )
+        raise ValueError(message)
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"{function}: target must be floating point (labels 0.0/1.0, or probabilities), "
+            f"got dtype {array.dtype}; convert it, e.g. target.astype({input_name}.dtype) "
+            "(PyTorch refuses integer and bool targets too)"
+        )
+    return array
+
+
+def _elementwise_weight(function: str, weight: ArrayLike | None, name: str, input_name: str,
+                        input_shape: tuple[int, ...]) -> np.ndarray | None:
+    """``weight`` or ``pos_weight``: numbers whose shape broadcasts to the input's shape."""
+    if weight is None:
+        return None
+    array = as_numeric_array(weight, name)
+    try:
+        shape: tuple[int, ...] | None = np.broadcast_shapes(array.shape, input_shape)
+    except ValueError:
+        shape = None
+    if shape != input_shape:
+        message = (
+            f"{function}: {name} of shape {describe_shape(array.shape)} does not broadcast to "
+            f"{input_name} of shape {describe_shape(input_shape)}: {name} multiplies "
+            f"{'the positive term of ' if name == 'pos_weight' else ''}each element's loss, so "
+            "its axes, aligned from the right, must each have length 1 or the input's length "
+            "(and there may not be more of them)"
+        )
+        if name == "pos_weight":
+            message += (
+                "; a (C,) pos_weight applies along the LAST axis, so for input (N, C) give it "
+                "shape (C,), for input (N, C, d1, ..., dk) shape (C, 1, ..., 1)"
+            )
+        raise ValueError(message)
+    if array.dtype.kind == "b":
+        array = array.astype(np.float64)
+    return array
+
+
+def _check_unit_interval(function: str, array: np.ndarray, name: str, hint: str) -> None:
+    """``ValueError`` naming the first entry outside [0, 1] (NaN included), as PyTorch checks."""
+    outside = ~((array >= 0) & (array <= 1))
+    if np.any(outside):
+        position = tuple(int(i) for i in np.argwhere(outside)[0])
+        where = f" at index {position}" if position else ""
+        raise ValueError(
+            f"{function}: {name} must hold values in [0, 1], got {array[position]}{where}{hint}"
+        )
+
+
+def _reduce_elementwise(losses: np.ndarray, reduction: str) -> np.ndarray | np.floating:
+    """``"none"``: the array; ``"sum"``; ``"mean"``: the sum over the number of elements."""
+    if reduction == "none":
+        return _loss_result(losses, reduction)
+    # Adding 0.0 turns a -0.0 total into 0.0, as PyTorch's accumulator does.
+    total = np.sum(losses, dtype=losses.dtype) + 0.0
+    if reduction == "mean":
+        total = total / np.asarray(losses.size, dtype=losses.dtype)  # 0/0 = nan when empty
+    return _loss_result(np.asarray(total, dtype=losses.dtype), reduction)
+
+
+@_quiet
+def binary_cross_entropy(
+    probs: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: Reduction = "mean",
+) -> np.ndarray | np.floating:
+    r"""Binary cross-entropy of probabilities, exactly ``torch.nn.functional.binary_cross_entropy``.
+
+    ``probs`` holds probabilities :math:`x_n \in [0, 1]` (e.g. sigmoid outputs), ``target`` the
+    same shape of targets :math:`y_n \in [0, 1]` (labels 0/1, or soft labels), any shape; each
+    element is one binary problem. With ``weight`` :math:`w` (broadcast to the input's shape,
+    default 1), per element:
+
+    .. math:: \ell_n = -\,w_n \big[\, y_n \cdot \max(\log x_n, -100)
+              + (1 - y_n) \cdot \max(\log(1 - x_n), -100) \,\big]
+
+    The clamp at −100 is PyTorch's: ``log 0 = −inf`` becomes −100, so ``x = 0`` with ``y = 1``
+    (or ``x = 1`` with ``y = 0``) costs 100, not ``inf``, and ``0 · log 0`` never makes ``nan``.
+    It is also why this loss fails on rounded sigmoids: in float32 ``sigmoid(40) == 1.0``, so
+    ``y = 0`` costs 100 instead of the true ≈ 40 (use :func:`binary_cross_entropy_with_logits`).
+    ``log(1 − x)`` is computed as ``log1p(−x)``, as PyTorch does.
+
+    Reductions: ``"none"`` returns the :math:`\ell_n` (the input's shape), ``"sum"`` adds them,
+    ``"mean"`` (default) divides the sum by the **number of elements** (not by the weights,
+    unlike :func:`nll_loss`); an empty input gives ``nan``.
+
+    Raises ``ValueError`` if a probability or a target lies outside [0, 1] or is NaN (PyTorch
+    too), if the shapes differ, or if ``weight`` does not broadcast to the input's shape;
+    ``TypeError`` for integer ``probs`` or targets. A target of another floating dtype is cast
+    to the dtype of ``probs`` (PyTorch refuses it); the loss has the dtype of ``probs``.
+    """
+    function = "binary_cross_entropy"
+    array = _floating_array(probs, "probs", "probabilities in [0, 1]")
+    reduction = _check_reduction(reduction)
+    target_array = _elementwise_target(function, target, "probs", array.shape)
+    weight_array = _elementwise_weight(function, weight, "weight", "probs", array.shape)
+    _check_unit_interval(
+        function, array, "probs",
+        "; it takes probabilities (e.g. sigmoid outputs): for logits use "
+        "binary_cross_entropy_with_logits",
+    )
+    _check_unit_interval(function, target_array, "target", " (labels 0/1, or probabilities)")
+    dtype = array.dtype
+    y = target_array.astype(dtype, copy=False)
+    log_p = np.maximum(np.log(array), BCE_LOG_FLOOR).astype(dtype, copy=False)
+    log_not_p = np.maximum(np.log1p(-array), BCE_LOG_FLOOR).astype(dtype, copy=False)
+    losses = (y - 1) * log_not_p - y * log_p
+    if weight_array is not None:
+        losses = (losses * weight_array).astype(dtype, copy=False)
+    return _reduce_elementwise(np.asarray(losses, dtype=dtype), reduction)
+
+
+class _BinaryProblem:
+    """Validated arguments of the with-logits loss and its gradient."""
+
+    function = "binary_cross_entropy_with_logits"
+
+    def __init__(
+        self,
+        logits: ArrayLike,
+        target: ArrayLike,
+        weight: ArrayLike | None,
+        pos_weight: ArrayLike | None,
+        reduction: str,
+    ) -> None:
+        self.logits = _floating_array(logits, "logits", "logits, any real numbers")
+        self.reduction = _check_reduction(reduction)
+        shape = self.logits.shape
+        self.target = _elementwise_target(self.function, target, "logits", shape)
+        self.weight = _elementwise_weight(self.function, weight, "weight", "logits", shape)
+        self.pos_weight = _elementwise_weight(
+            self.function, pos_weight, "pos_weight", "logits", shape
+        )
+
+
+@_quiet
+def binary_cross_entropy_with_logits(
+    logits: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: Reduction = "mean",
+) -> np.ndarray | np.floating:
+    r"""Binary cross-entropy of logits, exactly ``F.binary_cross_entropy_with_logits``.
+
+    ``logits`` :math:`x_n` are any real numbers (the probability is :math:`\sigma(x_n)`),
+    ``target`` :math:`y_n` of the same shape (labels 0/1 or soft labels; not checked, as in
+    PyTorch), any shape. With ``weight`` :math:`w` and ``pos_weight`` :math:`p` (both broadcast
+    to the input's shape; :math:`p` usually of shape ``(C,)``, one per class on the last axis):
+
+    .. math:: \ell_n = -\,w_n \big[\, p_n\, y_n \log \sigma(x_n)
+              + (1 - y_n) \log(1 - \sigma(x_n)) \,\big]
+
+    computed without ever forming :math:`\sigma(x)`, in PyTorch's log-sum-exp form
+    (:math:`\log\sigma(x) = -\operatorname{softplus}(-x)`,
+    :math:`\log(1 - \sigma(x)) = -x - \operatorname{softplus}(-x)`):
+
+    .. math:: \ell_n = w_n \big[\, (1 - y_n)\, x_n
+              + \big(1 + (p_n - 1)\, y_n\big)\, \operatorname{softplus}(-x_n) \,\big],
+              \qquad \operatorname{softplus}(t) = \max(t, 0) + \log\big(1 + e^{-|t|}\big)
+
+    so that ``x = 40, y = 0`` costs 40 and ``x = −1e4, y = 1`` costs 1e4, in float32 too.
+    ``pos_weight`` > 1 makes a missed positive cost more (it multiplies the :math:`y` term only);
+    with :math:`p = n_{neg} / n_{pos}` positives and negatives weigh the same in total.
+
+    Reductions as :func:`binary_cross_entropy`: ``"mean"`` divides by the number of elements.
+    Special values as in PyTorch: NaN propagates, ``x = +inf`` with ``y = 0`` gives ``inf``,
+    ``x = +inf`` with ``y = 1`` and ``x = −inf`` with ``y = 0`` give ``nan`` (``0 · inf`` and
+    ``inf − inf``), exactly where PyTorch's formula gives ``nan`` too.
+
+    Dtype, as in PyTorch: the loss has the **target's** floating dtype (float32 logits with a
+    float64 target give float64; float64 logits with a float32 target give float32), while
+    :math:`\log\sigma(x)` is computed in the logits' dtype. Integer or bool targets raise
+    ``TypeError`` (PyTorch too); so do integer logits.
+    """
+    problem = _BinaryProblem(logits, target, weight, pos_weight, reduction)
+    x, y = problem.logits, problem.target
+    dtype = y.dtype  # PyTorch: (1 - target).mul_(input) ... computes the loss in place
+    log_sigmoid_x = log_sigmoid(x)
+    if problem.pos_weight is not None:
+        log_weight = (problem.pos_weight - 1) * y + 1
+        log_sigmoid_x = (log_sigmoid_x * log_weight).astype(x.dtype, copy=False)
+    losses = ((1 - y) * x).astype(dtype, copy=False)
+    losses = (losses - log_sigmoid_x).astype(dtype, copy=False)
+    if problem.weight is not None:
+        losses = (losses * problem.weight).astype(dtype, copy=False)
+    return _reduce_elementwise(np.asarray(losses, dtype=dtype), problem.reduction)
+
+
+@_quiet
+def binary_cross_entropy_with_logits_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: Reduction = "mean",
+) -> FloatArray:
+    r"""Gradient of :func:`binary_cross_entropy_with_logits` with respect to ``logits``.
+
+    What ``torch.autograd`` gives (shape and dtype of ``logits``); for ``reduction="none"`` the
+    gradient of the **sum** of the elementwise losses. Per element:
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n \big[\, \sigma(x_n) - y_n \,\big]
+              \quad \text{(no pos\_weight)}, \qquad
+              \frac{\partial \ell_n}{\partial x_n}
+              = w_n \big[\, (1 - y_n + p_n y_n)\,\sigma(x_n) - p_n y_n \,\big]
+
+    divided by the number of elements for ``"mean"``. It is bounded by :math:`w_n \max(1, p_n)`
+    in size and never vanishes for a wrong confident answer, unlike the gradient of
+    ``binary_cross_entropy(sigmoid(x), y)``, which is exactly 0 once ``sigmoid(x)`` rounds to
+    1.0. Same arguments, checks and errors as :func:`binary_cross_entropy_with_logits`.
+    """
+    problem = _BinaryProblem(logits, target, weight, pos_weight, reduction)
+    x, y = problem.logits, problem.target
+    probability = sigmoid(x)
+    if problem.pos_weight is None:
+        grad = probability - y
+    else:
+        positive = problem.pos_weight * y
+        grad = (positive + 1 - y) * probability - positive
+    if problem.weight is not None:
+        grad = grad * problem.weight
+    if problem.reduction == "mean" and x.size:
+        grad = grad / x.size
+    return np.asarray(grad).astype(x.dtype, copy=False)

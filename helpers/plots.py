@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from helpers import info, losses
+from helpers import calibration, info, losses
 
 
 #: One colour per role, used the same way in every notebook.
@@ -523,34 +523,331 @@ def logits_memory_axes(ax: Axes, vocabulary: np.ndarray) -> tuple[Line2D, Line2D
 
 def chunked_benchmark_figure(results: dict) -> Figure:
     """The figures of ``benchmarks/ce_memory.py --json``: peak memory above the process baseline
-    (left) and median forward + backward time (right), naive and chunked per chunk size, each
-    bar labelled with its value; the dotted lines mark 1/8 of the naive memory and the naive
-    time (the goals)."""
-    naive, chunked = results["naive"], results["chunked"]
-    chunked = sorted(chunked, key=lambda row: row["chunk_size"])
-    names = ["naive"] + [f"chunk\n{row['chunk_size']}" for row in chunked]
+    (left) and median forward + backward time (right) of the naive loss and of each chunked
+    method per chunk size ``c``, each bar labelled with its value; the dotted lines mark 1/8 of
+    the naive memory and the naive time (the goals), and the compared setting is outlined."""
+    naive = results["naive"]
+    chunked = sorted(results["chunked"], key=lambda row: (row["method"], row["chunk_size"]))
     rows = [naive, *chunked]
+    kinds = {
+        "naive": ("naive", COLORS["model"]),
+        "chunked": ("chunked (gradient in forward)", COLORS["target"]),
+        "chunked-recompute": ("chunked, recompute in backward", COLORS["reference"]),
+    }
+    names = ["naive"] + [f"c={row['chunk_size']}" for row in chunked]
+    colors = [kinds[row["method"]][1] for row in rows]
+    compared = (results["compared_method"], results["compared_chunk_size"])
+    edges = [
+        "black" if (row["method"], row["chunk_size"]) == compared else "none" for row in rows
+    ]
     memory = [row["peak_above_baseline_mib"] for row in rows]
     seconds = [row["median_seconds"] for row in rows]
-    compared = results["compared_chunk_size"]
-    colors = [COLORS["model"]] + [
-        COLORS["target"] if row["chunk_size"] == compared else COLORS["neutral"] for row in chunked
-    ]
-    figure, (ax_memory, ax_time) = new_figure(2, figsize=(8.4, 3.4))
-    bars = ax_memory.bar(names, memory, color=colors)
-    ax_memory.bar_label(bars, fmt="%.0f", fontsize=7)
-    ax_memory.axhline(memory[0] / 8, color=COLORS["reference"], linestyle=":", linewidth=1)
-    ax_memory.set(ylabel="peak memory above baseline [MiB]", title="memory (1/8 of naive dotted)")
-    bars = ax_time.bar(names, seconds, color=colors)
-    ax_time.bar_label(bars, fmt="%.2f", fontsize=7)
-    ax_time.axhline(seconds[0], color=COLORS["reference"], linestyle=":", linewidth=1)
-    ax_time.set(ylabel="median time [s]", title="forward + backward time (naive dotted)")
-    for ax in (ax_memory, ax_time):
-        ax.tick_params(axis="x", labelsize=7)
-        ax.title.set_fontsize(9)
+    figure, (ax_memory, ax_time) = new_figure(2, figsize=(9.0, 3.8))
+    for ax, values, fmt in ((ax_memory, memory, "%.0f"), (ax_time, seconds, "%.2f")):
+        bars = ax.bar(range(len(rows)), values, color=colors, edgecolor=edges, linewidth=1.5)
+        ax.bar_label(bars, fmt=fmt, fontsize=7)
+        ax.set_xticks(range(len(rows)), names, rotation=45, fontsize=7)
+        ax.axhline(values[0] / 8 if ax is ax_memory else values[0],
+                   color=COLORS["neutral"], linestyle=":", linewidth=1)
+    ax_memory.set_ylabel("peak memory above baseline [MiB]")
+    ax_memory.set_title("memory (dotted: 1/8 of naive)", fontsize=9)
+    ax_time.set_ylabel("median time [s]")
+    ax_time.set_title("forward + backward time (dotted: naive)", fontsize=9)
+    handles = [Rectangle((0, 0), 1, 1, color=color) for _, color in kinds.values()]
+    ax_memory.legend(handles, [label for label, _ in kinds.values()], fontsize=7, loc="upper right")
     config = results["config"]
     figure.suptitle(
         f"T = {config['tokens']}, H = {config['hidden']}, V = {config['vocab']}, "
         f"{config['dtype']}, {results['machine']['cores']} CPU cores", fontsize=9,
     )
+    return figure
+
+
+# --- 10_binary_cross_entropy ---
+
+
+def naive_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
+    r"""``BCELoss(sigmoid(x), y)`` per element in float32, as a model ending in a sigmoid gets it.
+
+    .. math:: p = \operatorname{fl}_{32}\big(\sigma(x)\big), \qquad
+              \ell = -\big[y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100)\big]
+
+    The sigmoid is rounded to float32 first: for x > 16.64 it is exactly 1.0, so with y = 0 the
+    loss is the clamp, 100, whatever x is; for x < -88.72 it underflows to 0 (e^{-x} overflows),
+    so with y = 1 the loss is 100 as well.
+    """
+    x = np.asarray(logits, dtype=np.float32)
+    p = losses.sigmoid(x)
+    y = np.full(x.shape, target, dtype=np.float32)
+    return np.asarray(losses.binary_cross_entropy(p, y, reduction="none"))
+
+
+def stable_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
+    r"""``BCEWithLogitsLoss(x, y)`` per element in float32:
+    :math:`\ell = (1 - y)\,x + \operatorname{softplus}(-x)`, exact for any x."""
+    x = np.asarray(logits, dtype=np.float32)
+    y = np.full(x.shape, target, dtype=np.float32)
+    return np.asarray(losses.binary_cross_entropy_with_logits(x, y, reduction="none"))
+
+
+def bce_naive_vs_stable_figure() -> Figure:
+    r"""BCE against the logit x in float32, for y = 1 and y = 0: ``BCELoss(sigmoid(x))`` (naive)
+    against ``BCEWithLogitsLoss(x)`` (stable).
+
+    Left, x in [-120, 120]: the stable losses are :math:`\operatorname{softplus}(-x)` (y = 1) and
+    :math:`\operatorname{softplus}(x)` (y = 0), which grow like |x|; the naive ones jump to the
+    clamp, 100: for y = 1 once :math:`\sigma(x)` underflows to 0 (x < -88.72), for y = 0 as soon
+    as :math:`\sigma(x)` rounds to 1.0 (x > 16.64). Right, y = 0 and x in [0, 25]: before the jump,
+    :math:`1 - \sigma(x)` is a multiple of float32's spacing below 1 (:math:`2^{-24}`), so the
+    naive loss climbs in steps.
+    """
+    wide = np.linspace(-120.0, 120.0, 4801)
+    near = np.linspace(0.0, 25.0, 5001)
+    figure, (wide_ax, near_ax) = new_figure(2, figsize=(10.0, 3.9))
+    for target, color in ((1.0, COLORS["target"]), (0.0, COLORS["model"])):
+        wide_ax.plot(wide, stable_bce_float32(wide, target), color=color, lw=4, alpha=0.35,
+                     label=f"y = {target:g}: BCEWithLogitsLoss(x)")
+        wide_ax.plot(wide, naive_bce_float32(wide, target), color=color, lw=1.3,
+                     label=f"y = {target:g}: BCELoss(sigmoid(x))")
+    threshold = float(near[np.argmax(losses.sigmoid(near.astype(np.float32)) == 1.0)])
+    wide_ax.axhline(100.0, ls=":", lw=1, color=COLORS["neutral"])
+    wide_ax.text(-118, 103, "clamp: -log p <= 100", fontsize="small", color=COLORS["neutral"])
+    wide_ax.set(xlabel="logit x", ylabel="loss (float32)", xlim=(-120, 120), ylim=(0, 165),
+                title="float32: the naive loss jumps to the clamp, 100")
+    wide_ax.legend(loc="upper center", fontsize="x-small", ncols=2)
+
+    near_ax.plot(near, stable_bce_float32(near, 0.0), color=COLORS["model"], lw=4, alpha=0.35,
+                 label="BCEWithLogitsLoss(x) = softplus(x)")
+    near_ax.plot(near, naive_bce_float32(near, 0.0), color=COLORS["model"], lw=1.0,
+                 label="BCELoss(sigmoid(x))")
+    near_ax.axvline(threshold, ls=":", lw=1, color=COLORS["neutral"])
+    near_ax.annotate(
+        f"x > {threshold:.2f}:\nsigmoid(x) == 1.0,\nloss jumps to 100", xy=(threshold, 23.0),
+        xytext=(threshold + 0.5, 3.0), ha="left", va="bottom", fontsize="small",
+        color=COLORS["neutral"], arrowprops={"arrowstyle": "->", "color": COLORS["neutral"]},
+    )
+    near_ax.set(xlabel="logit x", ylabel="loss (float32)", xlim=(0, 25), ylim=(0, 25),
+                title="y = 0: steps, then the jump")
+    near_ax.legend(loc="upper left", fontsize="x-small")
+    return figure
+
+
+# --- 09_training_with_cross_entropy ---
+
+
+#: One colour per class of notebook 9's three-class data (blue, red, yellow-green).
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c")
+#: Hard targets in the model colour; label-smoothed ones in the reference colour.
+SMOOTHING_COLORS = {"hard": COLORS["model"], "smoothed": COLORS["reference"]}
+
+
+def run_label(model: str, epsilon: float) -> str:
+    r"""``"MLP, ε = 0.1"``: the name of a training run, as the figures print it."""
+    return f"{model}, $\\varepsilon$ = {epsilon:g}"
+
+
+def _smoothing_color(epsilon: float) -> str:
+    return SMOOTHING_COLORS["hard" if epsilon == 0 else "smoothed"]
+
+
+def confidence_image(probabilities: np.ndarray) -> np.ndarray:
+    r"""RGBA image (``uint8``, shape ``(H, W, 4)``, opaque) of class probabilities of shape
+    ``(H, W, K)``: the colour of the predicted class :math:`\arg\max_k p_k`, blended with
+    white by the certainty :math:`s = 1 - H(p) / \log K` (white: uniform, :math:`s = 0`; full
+    colour: one-hot, :math:`s = 1`). Entropy rather than :math:`\max_k p_k` separates 0.93 from
+    0.999, the difference between a label-smoothed and a hard-target model. Bytes rather than
+    floats, because matplotlib draws them several times faster (explorers swap these images)."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    num_classes = probabilities.shape[-1]
+    palette = np.array([_hex_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(num_classes)])
+    strength = 1 - info.entropy(probabilities) / np.log(num_classes)
+    color = palette[probabilities.argmax(axis=-1)]
+    rgb = np.clip(1 - strength[..., None] * (1 - color), 0.0, 1.0)
+    alpha = np.ones((*rgb.shape[:-1], 1))
+    return np.round(255 * np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)
+
+
+def _hex_rgb(color: str) -> tuple[float, float, float]:
+    return tuple(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def decision_regions_axes(
+    ax: Axes,
+    probabilities: np.ndarray,
+    extent: tuple[float, float, float, float],
+    points: np.ndarray,
+    labels: np.ndarray,
+    *,
+    animated: bool = False,
+):
+    """Draw :func:`confidence_image` of a probability grid ``(H, W, K)`` over ``extent``
+    ``(x0, x1, y0, y1)`` and the labelled points on top (small dots, one colour per class);
+    return the image artist (``set_data`` swaps it). With ``animated=True`` the points are
+    animated too, so that a blitted redraw paints them over the new image."""
+    image = ax.imshow(confidence_image(probabilities), extent=extent, origin="lower",
+                      interpolation="nearest", animated=animated, zorder=0)
+    for k in np.unique(labels):
+        chosen = points[labels == k]
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=7, color=CLASS_COLORS[int(k) % 3],
+                   edgecolors="black", linewidths=0.4, zorder=2, animated=animated)
+    ax.set(xlim=extent[:2], ylim=extent[2:], aspect="equal", xticks=[], yticks=[])
+    ax.grid(False)
+    return image
+
+
+def training_curves_figure(
+    train_losses: dict[tuple[str, float], np.ndarray],
+    checkpoint_steps: np.ndarray,
+    test_losses: dict[tuple[str, float], np.ndarray],
+    *,
+    smoothed_floor: float | None = None,
+) -> Figure:
+    r"""Left: the training objective at every step, one line per run ``(model, ε)`` (solid MLP,
+    dashed linear; orange hard, purple smoothed), with the floor :math:`H(q')` of the smoothed
+    loss dotted. Right: the plain (unsmoothed) cross-entropy on the test set at the checkpoints."""
+    figure, (left, right) = new_figure(2, figsize=(9.0, 3.4))
+    for (model, epsilon), values in train_losses.items():
+        style = "-" if model == "MLP" else "--"
+        left.plot(np.arange(len(values)), values, style, color=_smoothing_color(epsilon),
+                  lw=1.4, label=run_label(model, epsilon))
+        right.plot(checkpoint_steps, test_losses[(model, epsilon)], style,
+                   color=_smoothing_color(epsilon), lw=1.4, label=run_label(model, epsilon))
+    if smoothed_floor is not None:
+        left.axhline(smoothed_floor, color=COLORS["neutral"], ls=":", lw=1)
+        left.annotate(f"floor of the smoothed loss H(q') = {smoothed_floor:.3f}",
+                      (0.98, smoothed_floor), xycoords=("axes fraction", "data"),
+                      xytext=(0, 4), textcoords="offset points", ha="right", fontsize=8,
+                      color=COLORS["neutral"])
+    left.set(xlabel="step", ylabel="loss [nats]", title="training objective (train set)",
+             ylim=(0, None))
+    right.set(xlabel="step", ylabel="cross-entropy [nats]", ylim=(0, None),
+              title=r"test cross-entropy, $\varepsilon = 0$ for all")
+    left.legend(fontsize=8)
+    return figure
+
+
+def decision_regions_figure(
+    probabilities: dict[str, np.ndarray],
+    extent: tuple[float, float, float, float],
+    points: np.ndarray,
+    labels: np.ndarray,
+) -> Figure:
+    """One panel per entry ``title → probability grid (H, W, K)``: the predicted class (colour)
+    and its confidence (saturation; white = uniform) over ``extent``, with the labelled points."""
+    figure, axes = new_figure(len(probabilities), figsize=(2.6 * len(probabilities), 2.9))
+    for ax, (title, grid) in zip(axes, probabilities.items(), strict=True):
+        decision_regions_axes(ax, grid, extent, points, labels)
+        ax.set_title(title, fontsize=9)
+    return figure
+
+
+def reliability_axes(ax: Axes, probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float:
+    r"""A reliability diagram on ``ax``: per confidence bin (of
+    :func:`helpers.calibration.reliability_bins`), the accuracy as a green bar and the gap
+    between accuracy and mean confidence as a red (over-confident: accuracy below confidence)
+    or blue (under-confident) box; the dotted diagonal is perfect calibration. Empty bins are
+    left out. Returns the ECE, which is also written in the panel."""
+    bins = calibration.reliability_bins(probs, labels, n_bins)
+    filled = bins.counts > 0
+    left_edges = bins.edges[:-1][filled]
+    width = 1 / n_bins
+    accuracy = bins.accuracy[filled]
+    confidence = bins.confidence[filled]
+    ax.bar(left_edges, accuracy, width=width, align="edge", color=COLORS["target"],
+           edgecolor="white", lw=0.5, label="accuracy")
+    for over, color, label in ((True, "#e41a1c", "over-confident gap"),
+                               (False, "#377eb8", "under-confident gap")):
+        chosen = (accuracy < confidence) == over
+        low = np.minimum(accuracy, confidence)[chosen]
+        ax.bar(left_edges[chosen], np.abs(confidence - accuracy)[chosen], bottom=low,
+               width=width, align="edge", color=color, alpha=0.55, lw=0, label=label)
+    ax.plot([0, 1], [0, 1], ":", color=COLORS["neutral"], lw=1)
+    ece = calibration.expected_calibration_error(probs, labels, n_bins)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy")
+    ax.text(0.04, 0.95, f"ECE = {ece:.3f}", transform=ax.transAxes, fontsize=9, va="top")
+    return ece
+
+
+def reliability_figure(
+    probs: dict[str, np.ndarray], labels: np.ndarray, n_bins: int = 15
+) -> Figure:
+    """One reliability diagram per entry ``title → probabilities (N, K)`` (see
+    :func:`reliability_axes`), the ECE in each panel."""
+    figure, axes = new_figure(len(probs), figsize=(2.6 * len(probs), 2.9))
+    for ax, (title, p) in zip(axes, probs.items(), strict=True):
+        reliability_axes(ax, p, labels, n_bins)
+        ax.set_title(title, fontsize=9)
+        if ax is not axes[0]:
+            ax.set_ylabel("")
+    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.87), frameon=False)
+    return figure
+
+
+def logit_gap_figure(
+    gaps: dict[tuple[str, float], np.ndarray],
+    bound: float,
+    *,
+    limits: tuple[float, float] = (-8.0, 24.0),
+) -> Figure:
+    r"""Histograms of the gaps :math:`z_y - z_k` (true-class logit minus each other logit), one
+    panel per model, hard and smoothed overlaid, the optimal gap
+    :math:`g^* = \log\frac{1-\varepsilon+\varepsilon/K}{\varepsilon/K}` of the smoothed loss as
+    a dashed line. Gaps beyond ``limits`` are counted in the legend, not drawn."""
+    models = list(dict.fromkeys(model for model, _ in gaps))
+    figure, axes = new_figure(len(models), figsize=(4.5 * len(models), 3.2))
+    edges = np.linspace(*limits, 65)
+    for ax, model in zip(axes, models, strict=True):
+        for (name, epsilon), values in gaps.items():
+            if name != model:
+                continue
+            beyond = int(np.sum((values < limits[0]) | (values > limits[1])))
+            label = run_label(name, epsilon) + (f" ({beyond} beyond the axis)" if beyond else "")
+            shown = values[(values >= limits[0]) & (values <= limits[1])]
+            ax.hist(shown, bins=edges, histtype="stepfilled", alpha=0.45,
+                    color=_smoothing_color(epsilon), label=label)
+        ax.axvline(bound, color="black", ls="--", lw=1.2)
+        ax.annotate(f"$g^*$ = {bound:.2f}", (bound, 1), xycoords=("data", "axes fraction"),
+                    xytext=(-4, -12), textcoords="offset points", fontsize=9, ha="right")
+        ax.set(xlabel=r"logit gap $z_y - z_k$, $k \ne y$ (train set)", ylabel="count",
+               xlim=limits)
+        ax.legend(fontsize=8, loc="upper right")
+    return figure
+
+
+def template_projection_figure(
+    projections: dict[str, np.ndarray],
+    labels: np.ndarray,
+    templates: dict[str, np.ndarray],
+) -> Figure:
+    """Penultimate-layer activations projected on the plane through the class templates (the
+    last layer's weight rows), one panel per entry ``title → (N, 2) coordinates``, dots coloured
+    by true class; ``templates[title]`` holds the templates' ``(K, 2)`` coordinates in the same
+    plane, drawn as arrows (directions only) from the centre of the points.
+
+    Each panel is centred on the mean of its points and divided by the mean distance between
+    its class means, so the panels share one scale whatever the size of the weights: a cluster
+    of radius 0.5 is half as wide as the distance between clusters, in either panel."""
+    scaled = {}
+    for title, points in projections.items():
+        means = np.array([points[labels == k].mean(axis=0) for k in np.unique(labels)])
+        separation = np.mean([np.linalg.norm(means[j] - means[k])
+                              for j in range(len(means)) for k in range(j)])
+        scaled[title] = (points - points.mean(axis=0)) / separation
+    limit = 1.05 * max(1.4, *(float(np.abs(points).max()) for points in scaled.values()))
+    figure, axes = new_figure(len(projections), figsize=(3.9 * len(projections), 3.9))
+    for ax, (title, points) in zip(axes, scaled.items(), strict=True):
+        for k in np.unique(labels):
+            chosen = points[labels == k]
+            ax.scatter(chosen[:, 0], chosen[:, 1], s=4, alpha=0.5,
+                       color=CLASS_COLORS[int(k) % 3], label=f"class {int(k)}")
+        directions = templates[title] - templates[title].mean(axis=0)
+        for k, direction in enumerate(directions):
+            tip = 1.3 * direction / np.linalg.norm(direction)
+            ax.annotate("", xy=tip, xytext=(0, 0),
+                        arrowprops={"arrowstyle": "->", "color": CLASS_COLORS[k % 3], "lw": 2})
+        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", title=title,
+               xlabel="unit: mean distance between class means")
+        ax.title.set_fontsize(10)
+        ax.xaxis.label.set_fontsize(8)
+    axes[0].legend(fontsize=8, loc="lower left", markerscale=2)
     return figure

@@ -771,3 +771,176 @@ def logits_memory_explorer() -> Explorer:
         ),
     }
     return Explorer("Memory of the logits", controls, build, figsize=(7.6, 3.8))
+
+
+# --- 10_binary_cross_entropy ---
+
+
+def pos_weight_explorer() -> Explorer:
+    r"""``BCEWithLogitsLoss`` with ``pos_weight`` p: the two per-label losses and the expected loss.
+
+    Left: the loss of one element against its logit x, :math:`p \cdot \operatorname{softplus}(-x)`
+    for a positive (y = 1) and :math:`\operatorname{softplus}(x)` for a negative (y = 0); the
+    sliders move x and p. Right: the expected loss of a constant logit x when a fraction
+    :math:`\pi` of the labels are positive (the base rate),
+
+    .. math:: E(x) = \pi\, p \operatorname{softplus}(-x) + (1 - \pi) \operatorname{softplus}(x),
+              \qquad x^* = \arg\min E = \ln \frac{p\,\pi}{1 - \pi},
+
+    so :math:`\sigma(x^*) = p\pi / (p\pi + 1 - \pi)`: with p = 1 the sigmoid of the best logit is
+    the base rate; with :math:`p = (1 - \pi)/\pi` it is 1/2. All curves are
+    ``losses.binary_cross_entropy_with_logits`` (float64).
+    """
+    grid = np.linspace(-8.0, 8.0, 401)
+    ones, zeros = np.ones_like(grid), np.zeros_like(grid)
+    negative_curve = losses.binary_cross_entropy_with_logits(grid, zeros, reduction="none")
+
+    def build(figure: Figure):
+        loss_ax, expected_ax = figure.subplots(1, 2)
+        (positive,) = loss_ax.plot(grid, grid * 0, color=plots.COLORS["target"], lw=2,
+                                   label="y = 1: p softplus(-x)", animated=True)
+        loss_ax.plot(grid, negative_curve, color=plots.COLORS["model"], lw=2,
+                     label="y = 0: softplus(x)")
+        (positive_dot,) = loss_ax.plot([], [], "o", color=plots.COLORS["target"], animated=True)
+        (negative_dot,) = loss_ax.plot([], [], "o", color=plots.COLORS["model"], animated=True)
+        loss_ax.set(xlabel="logit x", ylabel="loss of one element", xlim=(-8, 8), ylim=(0, 10),
+                    title="BCEWithLogitsLoss(x, y, pos_weight=p)")
+        loss_ax.legend(loc="upper center", fontsize="small")
+
+        (expected,) = expected_ax.plot(grid, grid * 0, color=plots.COLORS["reference"], lw=2,
+                                       label="E(x), base rate pi", animated=True)
+        optimum = expected_ax.axvline(0.0, ls="--", lw=1, color=plots.COLORS["neutral"],
+                                      animated=True)
+        (optimum_dot,) = expected_ax.plot([], [], "s", color=plots.COLORS["neutral"],
+                                          label="minimum x*", animated=True)
+        (expected_dot,) = expected_ax.plot([], [], "o", color=plots.COLORS["reference"],
+                                           animated=True)
+        expected_ax.set(xlabel="constant logit x", ylabel="expected loss per element",
+                        xlim=(-8, 8), ylim=(0, 4),
+                        title=r"$E(x) = \pi p\,\mathrm{sp}(-x) + (1-\pi)\,\mathrm{sp}(x)$")
+        expected_ax.legend(loc="upper center", fontsize="small")
+
+        def update(logit: float, pos_weight: float, base_rate: float) -> str:
+            positive_curve = losses.binary_cross_entropy_with_logits(
+                grid, ones, pos_weight=pos_weight, reduction="none"
+            )
+            positive.set_ydata(positive_curve)
+            mean_curve = base_rate * positive_curve + (1 - base_rate) * negative_curve
+            expected.set_ydata(mean_curve)
+            x = np.array([logit])
+            loss_1 = float(losses.binary_cross_entropy_with_logits(x, np.ones(1),
+                                                                   pos_weight=pos_weight))
+            loss_0 = float(losses.binary_cross_entropy_with_logits(x, np.zeros(1)))
+            positive_dot.set_data([logit], [loss_1])
+            negative_dot.set_data([logit], [loss_0])
+            mean_loss = base_rate * loss_1 + (1 - base_rate) * loss_0
+            expected_dot.set_data([logit], [mean_loss])
+            best = float(np.log(pos_weight * base_rate / (1 - base_rate)))
+            best_loss = float(
+                base_rate * losses.binary_cross_entropy_with_logits(best, 1.0,
+                                                                     pos_weight=pos_weight)
+                + (1 - base_rate) * losses.binary_cross_entropy_with_logits(best, 0.0)
+            )
+            optimum.set_xdata([best, best])
+            optimum_dot.set_data([best], [best_loss])
+            shown_best = round(best, 4) + 0.0  # never "-0.0000"
+            return (
+                f"x = {logit:+.2f}, σ(x) = {float(losses.sigmoid(logit)):.4f}; "
+                f"loss if y = 1: {loss_1:.4f}, if y = 0: {loss_0:.4f}. "
+                f"Base rate π = {base_rate:.2f}, p = {pos_weight:.2f}: E(x) = {mean_loss:.4f}, "
+                f"lowest at x* = ln(pπ / (1 − π)) = {shown_best:+.4f}, "
+                f"σ(x*) = {float(losses.sigmoid(best)):.4f}"
+            )
+
+        return update
+
+    controls = {
+        "logit": widgets.FloatSlider(value=2.0, min=-8.0, max=8.0, step=0.05,
+                                     description="logit x", readout_format=".2f"),
+        "pos_weight": widgets.FloatLogSlider(value=1.0, base=10, min=-1.0, max=1.5, step=0.01,
+                                             description="pos_weight p", readout_format=".2f",
+                                             style={"description_width": "initial"}),
+        "base_rate": widgets.FloatSlider(value=0.05, min=0.01, max=0.99, step=0.01,
+                                         description="base rate pi", readout_format=".2f",
+                                         style={"description_width": "initial"}),
+    }
+    return Explorer("pos_weight: the loss of a positive, and the best constant logit", controls,
+                    build, figsize=(10.0, 3.8))
+
+
+# --- 09_training_with_cross_entropy ---
+
+
+def training_checkpoints_explorer(
+    steps: np.ndarray,
+    grid_probabilities: Mapping[tuple[str, float], np.ndarray],
+    test_ece: Mapping[tuple[str, float], np.ndarray],
+    test_accuracy: Mapping[tuple[str, float], np.ndarray],
+    extent: tuple[float, float, float, float],
+    points: np.ndarray,
+    labels: np.ndarray,
+) -> Explorer:
+    r"""Training replayed from stored checkpoints. Choose a model and a step: the decision
+    regions of its hard-target run (:math:`\varepsilon = 0`) and of its label-smoothed run
+    redraw side by side (:func:`helpers.plots.confidence_image`), and a marker moves along the
+    test ECE of both runs.
+
+    Runs are keyed ``(model, ε)``; every model needs the same two values of ε (the smaller one
+    is drawn as "hard"). ``grid_probabilities[run]`` has shape ``(C, H, W, K)``: the class
+    probabilities on an ``H × W`` grid over ``extent = (x0, x1, y0, y1)`` at each of the ``C``
+    checkpoint ``steps``; ``test_ece[run]`` and ``test_accuracy[run]`` hold one number per
+    checkpoint. Moving a control trains and evaluates nothing: it swaps the images and moves
+    the markers.
+    """
+    steps = np.asarray(steps)
+    models = list(dict.fromkeys(model for model, _ in grid_probabilities))
+    epsilons = sorted({float(epsilon) for _, epsilon in grid_probabilities})
+    if len(epsilons) != 2 or any(
+        (model, epsilon) not in grid_probabilities for model in models for epsilon in epsilons
+    ):
+        raise ValueError("every model needs exactly the same two values of ε (hard and smoothed)")
+    pair = {"hard": epsilons[0], "smoothed": epsilons[1]}
+    top = 1.1 * max(float(np.max(values)) for values in test_ece.values())
+
+    def build(figure: Figure):
+        ax_hard, ax_smoothed, ax_ece = figure.subplots(1, 3, width_ratios=(1, 1, 1.3))
+        images, titles, curves, markers = {}, {}, {}, {}
+        for kind, ax in (("hard", ax_hard), ("smoothed", ax_smoothed)):
+            run = (models[0], pair[kind])
+            images[kind] = plots.decision_regions_axes(
+                ax, grid_probabilities[run][0], extent, points, labels, animated=True
+            )
+            titles[kind] = ax.set_title("", fontsize=9, animated=True)
+            color = plots.SMOOTHING_COLORS[kind]
+            (curves[kind],) = ax_ece.plot(steps, np.zeros(steps.size), color=color, lw=1.5,
+                                          animated=True, label=rf"$\varepsilon$ = {pair[kind]:g}")
+            (markers[kind],) = ax_ece.plot([], [], "o", color=color, ms=7, animated=True)
+        cursor = ax_ece.axvline(0, color=plots.COLORS["neutral"], lw=0.8, ls=":", animated=True)
+        ax_ece.set(xlim=(steps[0], steps[-1]), ylim=(0, top), xlabel="step",
+                   ylabel="ECE (test, 15 bins)", title="calibration error during training")
+        ax_ece.title.set_fontsize(9)
+        ax_ece.legend(fontsize=8, loc="upper left")
+
+        def update(model: str, step: int) -> str:
+            index = int(np.searchsorted(steps, step))
+            parts = []
+            for kind in ("hard", "smoothed"):
+                run = (model, pair[kind])
+                images[kind].set_data(plots.confidence_image(grid_probabilities[run][index]))
+                titles[kind].set_text(f"{plots.run_label(model, pair[kind])}, step {step}")
+                curves[kind].set_ydata(test_ece[run])
+                ece, accuracy = float(test_ece[run][index]), float(test_accuracy[run][index])
+                markers[kind].set_data([step], [ece])
+                parts.append(f"ε = {pair[kind]:g}: test accuracy {accuracy:.3f}, ECE {ece:.3f}")
+            cursor.set_xdata([step, step])
+            return f"{model}, step {step}: " + "; ".join(parts)
+
+        return update
+
+    controls = {
+        "model": widgets.Dropdown(options=models, value=models[-1], description="model",
+                                  layout={"width": "180px"}),
+        "step": widgets.SelectionSlider(options=[int(s) for s in steps], value=int(steps[-1]),
+                                        description="step"),
+    }
+    return Explorer("Training, checkpoint by checkpoint", controls, build, figsize=(9.6, 3.3))

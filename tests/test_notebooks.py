@@ -18,6 +18,9 @@ SERIES = [
     "06_cross_entropy_loss_in_pytorch.ipynb",
     "07_label_smoothing.ipynb",
     "08_pitfalls_and_errata.ipynb",
+    "09_training_with_cross_entropy.ipynb",
+    "10_binary_cross_entropy.ipynb",
+    "11_cross_entropy_at_scale.ipynb",
 ]
 LESSONS = SERIES[1:]
 LOCAL_PATH = re.compile(r"(/root/|/home/|/work/|site-packages|dist-packages|[A-Za-z]:\\Users)")

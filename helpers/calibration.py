@@ -1,0 +1,183 @@
+r"""Calibration of a classifier's probabilities: reliability bins and expected calibration error.
+
+A classifier predicts the class :math:`\hat y_n = \arg\max_k p_{n,k}` with **confidence**
+:math:`c_n = \max_k p_{n,k}`. It is *calibrated* when, among all predictions made with
+confidence about :math:`c`, a fraction :math:`c` is correct. Following Guo et al. (2017), *On
+Calibration of Modern Neural Networks*, the confidences are sorted into :math:`M` equal-width
+bins :math:`B_m = \big(\tfrac{m-1}{M}, \tfrac{m}{M}\big]` (the first bin also holds 0), and in
+each bin the mean confidence is compared with the accuracy:
+
+.. math:: \operatorname{conf}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} c_n, \qquad
+          \operatorname{acc}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} [\hat y_n = y_n]
+
+.. math:: \mathrm{ECE} = \sum_{m=1}^{M} \frac{|B_m|}{N}\,
+          \big|\operatorname{acc}(B_m) - \operatorname{conf}(B_m)\big|
+
+A reliability diagram plots :math:`\operatorname{acc}(B_m)` against the bins: bars below the
+diagonal mean over-confidence, bars above it under-confidence. Müller, Kornblith & Hinton
+(2019), *When does label smoothing help?*, report ECE with :math:`M = 15` bins, the default here.
+
+NumPy only. Bad input raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind,
+wrong value) with a message that names the argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from helpers._validation import as_numeric_array, check_finite, describe_shape
+
+__all__ = ["ReliabilityBins", "expected_calibration_error", "reliability_bins"]
+
+#: How far a row of ``probs`` may sum from 1 (float32 softmax rows are off by ~1e-7 per class).
+ROW_SUM_TOLERANCE = 1e-4
+
+
+@dataclass(frozen=True)
+class ReliabilityBins:
+    r"""Per-bin statistics of a reliability diagram (``M`` bins, arrays of length ``M``).
+
+    Attributes
+    ----------
+    edges:
+        ``M + 1`` bin edges ``np.linspace(0, 1, M + 1)``; bin ``m`` is ``(edges[m], edges[m+1]]``.
+    counts:
+        :math:`|B_m|`, the number of predictions in each bin (int64).
+    confidence:
+        :math:`\operatorname{conf}(B_m)`, the mean confidence in each bin (NaN for an empty bin).
+    accuracy:
+        :math:`\operatorname{acc}(B_m)`, the fraction of correct predictions (NaN if empty).
+    """
+
+    edges: np.ndarray
+    counts: np.ndarray
+    confidence: np.ndarray
+    accuracy: np.ndarray
+
+    @property
+    def total(self) -> int:
+        """:math:`N`, the number of predictions."""
+        return int(self.counts.sum())
+
+    @property
+    def weights(self) -> np.ndarray:
+        r""":math:`|B_m| / N`, the share of predictions in each bin."""
+        return self.counts / self.total
+
+    @property
+    def gaps(self) -> np.ndarray:
+        r""":math:`\operatorname{acc}(B_m) - \operatorname{conf}(B_m)`: negative where the
+        model is over-confident (NaN for an empty bin)."""
+        return self.accuracy - self.confidence
+
+
+def _check_probs(probs: ArrayLike) -> np.ndarray:
+    array = as_numeric_array(probs, "probs")
+    if array.dtype.kind == "b":
+        raise TypeError("probs must hold probabilities (floating point), got dtype bool")
+    if array.ndim != 2:
+        raise ValueError(
+            f"probs must be a 2-D array of shape (N, K): one row of class probabilities per "
+            f"sample, got shape {describe_shape(array.shape)}"
+        )
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(
+            f"probs must hold at least one sample and one class, got shape "
+            f"{describe_shape(array.shape)}"
+        )
+    array = array.astype(np.float64)
+    check_finite(array, "probs", "probabilities")
+    if np.any(array < 0) or np.any(array > 1):
+        bad = array[(array < 0) | (array > 1)][0]
+        raise ValueError(
+            f"probs must hold probabilities in [0, 1], got {bad:g}; logits must go through "
+            "softmax first"
+        )
+    sums = array.sum(axis=1)
+    off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
+    if np.any(off):
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"every row of probs must sum to 1 (a distribution over the K={array.shape[1]} "
+            f"classes), but row {row} sums to {sums[row]:.6g}; pass softmax(logits, axis=1), "
+            "not logits or unnormalized scores"
+        )
+    return array
+
+
+def _check_labels(labels: ArrayLike, num_samples: int, num_classes: int) -> np.ndarray:
+    array = as_numeric_array(labels, "labels")
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"labels must hold integer class indices, got dtype {array.dtype}; convert with "
+            "labels.astype(int) if the values are whole numbers"
+        )
+    if array.shape != (num_samples,):
+        raise ValueError(
+            f"labels must have shape ({num_samples},), one class index per row of probs, got "
+            f"shape {describe_shape(array.shape)}"
+        )
+    if np.any(array < 0) or np.any(array >= num_classes):
+        bad = int(array[(array < 0) | (array >= num_classes)][0])
+        raise ValueError(
+            f"labels must be class indices in [0, K) = [0, {num_classes}), got {bad}"
+        )
+    return array.astype(np.int64)
+
+
+def _check_n_bins(n_bins: Any) -> int:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer):
+        raise TypeError(f"n_bins must be a positive integer, got {type(n_bins).__name__}: "
+                        f"{n_bins!r}")
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins}")
+    return int(n_bins)
+
+
+def reliability_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> ReliabilityBins:
+    r"""Sort the predictions into ``n_bins`` equal-width confidence bins; per bin, count them
+    and compute their mean confidence and their accuracy.
+
+    ``probs``: shape ``(N, K)``, each row a probability distribution (entries in [0, 1], rows
+    summing to 1 within :data:`ROW_SUM_TOLERANCE`). ``labels``: ``N`` integer class indices.
+    The confidence of row ``n`` is :math:`c_n = \max_k p_{n,k}`, the prediction
+    :math:`\hat y_n = \arg\max_k p_{n,k}` (the first maximum on ties, as ``np.argmax``), and
+    :math:`c_n` falls into bin :math:`m` when ``edges[m] < c_n <= edges[m+1]``, with
+    ``edges = np.linspace(0, 1, n_bins + 1)`` (:math:`c_n = 0` goes to the first bin).
+
+    .. math:: \operatorname{conf}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} c_n, \qquad
+              \operatorname{acc}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} [\hat y_n = y_n]
+    """
+    p = _check_probs(probs)
+    y = _check_labels(labels, p.shape[0], p.shape[1])
+    n_bins = _check_n_bins(n_bins)
+    confidence = p.max(axis=1)
+    correct = (p.argmax(axis=1) == y).astype(np.float64)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # Right-closed bins: the number of inner edges strictly below c is the bin index.
+    index = np.searchsorted(edges[1:-1], confidence, side="left")
+    counts = np.bincount(index, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_confidence = np.bincount(index, weights=confidence, minlength=n_bins) / counts
+        accuracy = np.bincount(index, weights=correct, minlength=n_bins) / counts
+    return ReliabilityBins(edges, counts.astype(np.int64), mean_confidence, accuracy)
+
+
+def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> float:
+    r"""Expected calibration error with ``n_bins`` equal-width confidence bins (Guo et al. 2017).
+
+    .. math:: \mathrm{ECE} = \sum_{m=1}^{M} \frac{|B_m|}{N}\,
+              \big|\operatorname{acc}(B_m) - \operatorname{conf}(B_m)\big|
+
+    Empty bins contribute nothing. 0 means every bin's accuracy equals its mean confidence; the
+    largest possible value is just below 1. Same arguments and checks as
+    :func:`reliability_bins`. Note that ECE is an *estimate*: on a finite sample even a
+    perfectly calibrated model scores above 0, and the value depends on ``n_bins``.
+    """
+    bins = reliability_bins(probs, labels, n_bins)
+    filled = bins.counts > 0
+    return float(np.sum(bins.weights[filled] * np.abs(bins.gaps[filled])))

@@ -1,0 +1,149 @@
+"""`make html` and `make slides` work offline: built into a temp dir, opened with the network cut.
+
+The whole site and every deck are built (from the stored outputs) into a temporary directory.
+No page may load a script or stylesheet over http(s). Then one page and one deck, of the first
+notebook with an explorer, are opened from ``file://`` in Chromium with every request that is
+not local aborted, and must show: MathJax's typeset formulas (MathJax 2, as nbconvert's
+templates use it: ``.MathJax_CHTML``), reveal.js initialised (``.reveal.ready``, sections), and
+the widgets saved with the notebook rendered from their saved state (the explorer's figure
+loaded). Any aborted or failed request fails the test, with its URL.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import _support
+from tools import build_site, slides
+
+WAIT_MS = 90_000
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("site")
+    try:
+        build_site.build_html(out / "html")
+        slides.build_slides(out / "slides")
+    except build_site.MissingAssets as error:
+        pytest.fail(str(error), pytrace=False)
+    return {"html": out / "html", "slides": out / "slides"}
+
+
+def showcase() -> _support.NotebookFacts:
+    """The first notebook of the series with an explorer (else the first notebook)."""
+    paths = _support.notebook_paths()
+    for path in paths:
+        facts = _support.read_facts(path)
+        if facts.first_explorer() is not None:
+            return facts
+    return _support.read_facts(paths[0])
+
+
+def test_every_page_and_deck_loads_nothing_from_the_network(built: dict[str, Path]) -> None:
+    names = [path.stem for path in _support.notebook_paths()]
+    for kind, suffix in (("html", ".html"), ("slides", ".slides.html")):
+        pages = sorted(built[kind].glob("*.html"))
+        assert {page.name for page in pages} == {f"{name}{suffix}" for name in names} | {
+            "index.html"
+        }
+        for page in pages:
+            text = page.read_text(encoding="utf-8")
+            assert build_site.remote_urls(text) == [], f"{page.name} loads from the network"
+            assert not re.search(r"""(src|href)=["'](https?:)?//[^"']*\.(js|css)\b""", text), (
+                f"{page.name}: a script or stylesheet URL with http(s) remains"
+            )
+        index = (built[kind] / "index.html").read_text(encoding="utf-8")
+        links = re.findall(r'<li><a href="([^"]+)"', index)
+        assert links == [f"{name}{suffix}" for name in names], f"{kind} index: series out of order"
+
+
+def open_offline(browser: Any, url: str) -> tuple[Any, Any, list[str]]:
+    """A page at ``url`` in a context where every non-local request is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+
+    def route(route: Any) -> None:
+        if _support.is_local(route.request.url):
+            route.continue_()
+        else:
+            problems.append(f"blocked (needs the network): {route.request.url}")
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} ({r.failure})"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.goto(url)
+    return context, page, problems
+
+
+def check_rendered(page: Any, facts: _support.NotebookFacts, what: str) -> None:
+    page.wait_for_function(
+        """() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0
+                 && document.querySelectorAll('.MathJax_CHTML').length > 0""",
+        timeout=WAIT_MS, polling=200,
+    )
+    assert page.locator(".MathJax_Error, .MathJax_CHTML merror").count() == 0, (
+        f"{what}: MathJax reports an error"
+    )
+    if not facts.widget_views:
+        return
+    page.wait_for_function(
+        """(n) => {
+             const images = document.querySelectorAll('img.widget-image');
+             return document.querySelectorAll('.jupyter-widgets.widget-vbox').length >= n
+               && images.length > 0
+               && [...images].every((img) => img.complete && img.naturalWidth > 0);
+           }""",
+        arg=facts.widget_views, timeout=WAIT_MS, polling=200,
+    )
+    assert "Error displaying widget" not in page.inner_text("body"), f"{what}: widget error"
+
+
+def test_html_page_renders_offline(built: dict[str, Path], browser: Any) -> None:
+    facts = showcase()
+    page_file = built["html"] / f"{facts.path.stem}.html"
+    shot = _support.ARTIFACTS / f"site_{facts.path.stem}.png"
+    _support.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page, problems = open_offline(browser, page_file.as_uri())
+    try:
+        check_rendered(page, facts, page_file.name)
+        if facts.first_explorer() is not None:
+            page.locator("img.widget-image").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(shot))
+        assert not problems, f"{page_file.name} (screenshot {shot}):\n  " + "\n  ".join(problems)
+    finally:
+        context.close()
+
+
+def test_slides_render_offline(built: dict[str, Path], browser: Any) -> None:
+    facts = showcase()
+    deck = built["slides"] / f"{facts.path.stem}.slides.html"
+    shot = _support.ARTIFACTS / f"slides_{facts.path.stem}.png"
+    _support.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page, problems = open_offline(browser, deck.as_uri())
+    try:
+        page.wait_for_selector(".reveal.ready .slides section", state="attached", timeout=WAIT_MS)
+        sections = page.locator(".reveal .slides > section").count()
+        assert sections > 1, f"{deck.name}: {sections} horizontal slides"
+        check_rendered(page, facts, deck.name)
+        if facts.first_explorer() is not None:
+            # Present the slide of the explorer, as a teacher would reach it with the arrows.
+            page.evaluate(
+                """() => {
+                     const Reveal = require('_static/reveal.js/dist/reveal.js');
+                     const slide = document.querySelector('img.widget-image').closest('section');
+                     const {h, v} = Reveal.getIndices(slide);
+                     Reveal.slide(h, v);
+                   }"""
+            )
+            page.wait_for_timeout(500)
+        page.screenshot(path=str(shot))
+        assert not problems, f"{deck.name} (screenshot {shot}):\n  " + "\n  ".join(problems)
+    finally:
+        context.close()
