@@ -78,14 +78,14 @@ def sweep(control: Any, steps: int) -> list[Any]:
 def measure(explorer: Any, steps: int) -> list[float]:
     """Seconds of each step of every control of ``explorer``."""
     times = []
-    for control in explorer.controls.values():
+    for name, control in explorer.controls.items():
         first = control.value
+        steps_taken, previous = [], first
         for value in sweep(control, steps):
-            if value == control.value:
-                continue  # no change, no redraw: not a step
-            started = time.perf_counter()
-            control.value = value
-            times.append(time.perf_counter() - started)
+            if value != previous:  # no change, no redraw: not a step
+                steps_taken.append(value)
+                previous = value
+        times += explorers.redraw_seconds(explorer, name, steps_taken)
         control.value = first
     return times
 

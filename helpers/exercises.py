@@ -1,4 +1,3 @@
-# AGENTS: read /work/main/NOTEBOOK_AUTHORS.md first; this module is shared, APPEND ONLY under "# --- NN_name ---". (lead removes this line)
 """Exercise checks: the learner writes a number or a function, a ``check_…`` call answers.
 
 A check never raises. Whatever the learner passes (``None``, a string, an array of the wrong
@@ -21,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from helpers import calibration, info, losses
-
 
 
 @dataclass(frozen=True)

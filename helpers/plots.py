@@ -1,4 +1,3 @@
-# AGENTS: read /work/main/NOTEBOOK_AUTHORS.md first; this module is shared, APPEND ONLY under "# --- NN_name ---". (lead removes this line)
 """Figures of the series, drawn with matplotlib's object API (no pyplot, no global state).
 
 Every function here either returns a new :class:`~matplotlib.figure.Figure` (a notebook cell
@@ -17,7 +16,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from helpers import calibration, info, losses
-
 
 #: One colour per role, used the same way in every notebook.
 COLORS = {

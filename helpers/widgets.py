@@ -1,4 +1,3 @@
-# AGENTS: read /work/main/NOTEBOOK_AUTHORS.md first; this module is shared, APPEND ONLY under "# --- NN_name ---". (lead removes this line)
 """Interactive explorers: sliders that redraw one matplotlib figure at once.
 
 Every explorer is an :class:`Explorer`: a few ipywidgets controls, one matplotlib
@@ -23,7 +22,8 @@ drawing code lives in :mod:`helpers.plots`.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -33,7 +33,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from helpers import info, losses, plots
-
 
 #: ``update(**control_values) -> readout``: moves the artists, returns a line of text (or "").
 Update = Callable[..., str]
@@ -124,6 +123,19 @@ class Explorer:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
         return bundle
+
+
+def redraw_seconds(explorer: Explorer, control: str, values: Iterable[Any]) -> list[float]:
+    """Set ``explorer.controls[control]`` to each value in turn; the wall time of each redraw.
+
+    This is what a learner feels as a slider step (the browser's PNG decode aside).
+    """
+    seconds = []
+    for value in values:
+        started = time.perf_counter()
+        explorer.controls[control].value = value
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 # --- 03_softmax ---

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -93,11 +92,9 @@ def test_explorer_at_epsilon_zero_has_no_minimum() -> None:
 
 def test_explorer_redraw_time() -> None:
     explorer = widgets.label_smoothing_explorer()
-    durations = []
-    for epsilon in np.linspace(0.0, 0.99, 23):
-        started = time.perf_counter()
-        explorer.controls["epsilon"].value = round(float(epsilon), 2)
-        durations.append(time.perf_counter() - started)
+    durations = widgets.redraw_seconds(
+        explorer, "epsilon", [round(float(epsilon), 2) for epsilon in np.linspace(0.0, 0.99, 23)]
+    )
     median = float(np.median(durations))
     print(f"label_smoothing_explorer: median redraw {1000 * median:.1f} ms")
     assert median < 0.25

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -22,14 +21,16 @@ torch.set_num_threads(1)
 
 def torch_naive_float32(x: np.ndarray, target: float) -> np.ndarray:
     logits = torch.from_numpy(np.asarray(x, dtype=np.float32))
-    return F.binary_cross_entropy(torch.sigmoid(logits), torch.full_like(logits, target),
-                                  reduction="none").numpy()
+    return F.binary_cross_entropy(
+        torch.sigmoid(logits), torch.full_like(logits, target), reduction="none"
+    ).numpy()
 
 
 def torch_stable_float32(x: np.ndarray, target: float) -> np.ndarray:
     logits = torch.from_numpy(np.asarray(x, dtype=np.float32))
-    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target),
-                                              reduction="none").numpy()
+    return F.binary_cross_entropy_with_logits(
+        logits, torch.full_like(logits, target), reduction="none"
+    ).numpy()
 
 
 def assert_naive_matches_torch(x: np.ndarray, ours: np.ndarray, target: float) -> None:
@@ -47,8 +48,9 @@ def assert_naive_matches_torch(x: np.ndarray, ours: np.ndarray, target: float) -
 @pytest.mark.parametrize("target", [0.0, 1.0])
 def test_naive_and_stable_curves_are_torchs(target: float) -> None:
     x = np.linspace(-120.0, 120.0, 4801)
-    np.testing.assert_allclose(plots.stable_bce_float32(x, target),
-                               torch_stable_float32(x, target), rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(
+        plots.stable_bce_float32(x, target), torch_stable_float32(x, target), rtol=2e-6, atol=2e-6
+    )
     assert_naive_matches_torch(x, plots.naive_bce_float32(x, target), target)
 
 
@@ -76,8 +78,12 @@ def test_bce_figure_shows_both_losses_and_the_jump() -> None:
     notes = [text.get_text() for text in near_ax.texts]
     assert any("x > 16.64" in note and "100" in note for note in notes)
     labels = [line.get_label() for line in wide_ax.lines[:4]]
-    assert labels == ["y = 1: BCEWithLogitsLoss(x)", "y = 1: BCELoss(sigmoid(x))",
-                      "y = 0: BCEWithLogitsLoss(x)", "y = 0: BCELoss(sigmoid(x))"]
+    assert labels == [
+        "y = 1: BCEWithLogitsLoss(x)",
+        "y = 1: BCELoss(sigmoid(x))",
+        "y = 0: BCEWithLogitsLoss(x)",
+        "y = 0: BCELoss(sigmoid(x))",
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,8 +99,16 @@ def explorer_artists(explorer: widgets.Explorer):
     loss_ax, expected_ax = explorer.figure.axes
     positive, negative, positive_dot, negative_dot = loss_ax.lines[:4]
     expected, optimum, optimum_dot, expected_dot = expected_ax.lines[:4]
-    return positive, negative, positive_dot, negative_dot, expected, optimum, optimum_dot, \
-        expected_dot
+    return (
+        positive,
+        negative,
+        positive_dot,
+        negative_dot,
+        expected,
+        optimum,
+        optimum_dot,
+        expected_dot,
+    )
 
 
 def test_pos_weight_explorer_tracks_the_formulas() -> None:
@@ -105,18 +119,32 @@ def test_pos_weight_explorer_tracks_the_formulas() -> None:
     )
     assert "lowest at x* = ln(pπ / (1 − π)) = -2.9444, σ(x*) = 0.0500" in explorer.readout.value
     before = bytes(explorer.image.value)
-    for logit, pos_weight, base_rate in [(-6.0, 0.2, 0.5), (0.0, 19.0, 0.05), (3.5, 4.0, 0.1),
-                                         (8.0, 30.0, 0.9)]:
+    for logit, pos_weight, base_rate in [
+        (-6.0, 0.2, 0.5),
+        (0.0, 19.0, 0.05),
+        (3.5, 4.0, 0.1),
+        (8.0, 30.0, 0.9),
+    ]:
         explorer.controls["logit"].value = logit
         explorer.controls["pos_weight"].value = pos_weight
         explorer.controls["base_rate"].value = base_rate
         pos_weight = explorer.controls["pos_weight"].value  # as the log slider rounds it
-        (positive, negative, positive_dot, negative_dot, expected, optimum, optimum_dot,
-         expected_dot) = explorer_artists(explorer)
+        (
+            positive,
+            negative,
+            positive_dot,
+            negative_dot,
+            expected,
+            optimum,
+            optimum_dot,
+            expected_dot,
+        ) = explorer_artists(explorer)
         grid = positive.get_xdata()
         theirs = F.binary_cross_entropy_with_logits(
-            torch.from_numpy(grid), torch.ones(len(grid), dtype=torch.float64),
-            pos_weight=torch.tensor(pos_weight, dtype=torch.float64), reduction="none",
+            torch.from_numpy(grid),
+            torch.ones(len(grid), dtype=torch.float64),
+            pos_weight=torch.tensor(pos_weight, dtype=torch.float64),
+            reduction="none",
         ).numpy()
         np.testing.assert_allclose(positive.get_ydata(), theirs, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(negative.get_ydata(), softplus(grid), rtol=1e-12, atol=1e-14)
@@ -128,7 +156,8 @@ def test_pos_weight_explorer_tracks_the_formulas() -> None:
         mean_curve = base_rate * theirs + (1 - base_rate) * softplus(grid)
         np.testing.assert_allclose(expected.get_ydata(), mean_curve, rtol=1e-12, atol=1e-14)
         assert expected_dot.get_ydata()[0] == pytest.approx(
-            base_rate * loss_1 + (1 - base_rate) * loss_0, rel=1e-12)
+            base_rate * loss_1 + (1 - base_rate) * loss_0, rel=1e-12
+        )
         best = math.log(pos_weight * base_rate / (1 - base_rate))
         assert optimum.get_xdata()[0] == pytest.approx(best)
         assert optimum_dot.get_xdata()[0] == pytest.approx(best)
@@ -146,15 +175,12 @@ def test_pos_weight_explorer_tracks_the_formulas() -> None:
 
 def test_pos_weight_explorer_redraw_is_fast() -> None:
     explorer = widgets.pos_weight_explorer()
-    durations = []
-    for value in np.linspace(-8.0, 8.0, 21):
-        started = time.perf_counter()
-        explorer.controls["logit"].value = float(value)
-        durations.append(time.perf_counter() - started)
-    for value in np.linspace(0.2, 20.0, 11):
-        started = time.perf_counter()
-        explorer.controls["pos_weight"].value = float(value)
-        durations.append(time.perf_counter() - started)
+    durations = widgets.redraw_seconds(
+        explorer, "logit", [float(value) for value in np.linspace(-8.0, 8.0, 21)]
+    )
+    durations += widgets.redraw_seconds(
+        explorer, "pos_weight", [float(value) for value in np.linspace(0.2, 20.0, 11)]
+    )
     median = float(np.median(durations))
     print(f"pos_weight_explorer: median redraw {median * 1000:.1f} ms")
     assert median < 0.25
@@ -200,7 +226,8 @@ def test_exercise_solutions_are_correct() -> None:
 def test_the_reference_of_exercise_10_2_is_the_closed_form() -> None:
     for base_rate, pos_weight in [(0.1, 4.0), (0.05, 19.0), (0.5, 1.0), (0.9, 0.25)]:
         assert exercises.optimal_constant_logit(base_rate, pos_weight) == pytest.approx(
-            math.log(pos_weight * base_rate / (1 - base_rate)), abs=1e-6)
+            math.log(pos_weight * base_rate / (1 - base_rate)), abs=1e-6
+        )
 
 
 def test_checks_name_the_typical_mistakes() -> None:
@@ -229,8 +256,15 @@ def test_optimal_constant_logit_answers_not_yet_without_raising(answer) -> None:
 
 @pytest.mark.parametrize(
     "function",
-    [None, "abc", raises, naive_solution, clipped_solution, lambda x, y, p: 0.0,
-     lambda x, y, p: np.zeros(np.shape(x))],
+    [
+        None,
+        "abc",
+        raises,
+        naive_solution,
+        clipped_solution,
+        lambda x, y, p: 0.0,
+        lambda x, y, p: np.zeros(np.shape(x)),
+    ],
 )
 def test_stable_bce_check_answers_not_yet_without_raising(function) -> None:
     feedback = exercises.check_stable_bce_with_logits(function)

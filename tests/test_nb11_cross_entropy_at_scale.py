@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -88,17 +87,20 @@ def test_a_chunk_as_large_as_the_batch_saves_nothing_and_the_readout_says_so() -
 def test_byte_sizes_are_printed_in_decimal_units_with_three_digits() -> None:
     text = widgets._bytes_text
     assert [text(x) for x in (512, 12_345, 525e6, 4.2e9, 134e9, 1.5e12)] == [
-        "512 B", "12.3 kB", "525 MB", "4.20 GB", "134 GB", "1,500 GB"
+        "512 B",
+        "12.3 kB",
+        "525 MB",
+        "4.20 GB",
+        "134 GB",
+        "1,500 GB",
     ]
 
 
 def test_explorer_redraw_is_fast() -> None:
     explorer = widgets.logits_memory_explorer()
-    durations = []
-    for tokens in explorer.controls["tokens"].options * 2:
-        started = time.perf_counter()
-        explorer.controls["tokens"].value = tokens
-        durations.append(time.perf_counter() - started)
+    durations = widgets.redraw_seconds(
+        explorer, "tokens", [tokens for tokens in explorer.controls["tokens"].options * 2]
+    )
     median = float(np.median(durations))
     print(f"logits_memory_explorer: median redraw {median * 1000:.1f} ms")
     assert median < 0.25
@@ -114,7 +116,8 @@ def test_the_committed_benchmark_results_meet_the_goals_and_the_figure_shows_the
     assert (config["dtype"], config["seed"], config["threads"]) == ("float32", 0, 2)
     naive = results["naive"]
     compared = next(
-        row for row in results["chunked"]
+        row
+        for row in results["chunked"]
         if (row["method"], row["chunk_size"])
         == (results["compared_method"], results["compared_chunk_size"])
     )
@@ -203,7 +206,10 @@ def test_exercise_11_1_names_the_unit_mistakes() -> None:
 @pytest.mark.parametrize(
     "answer",
     [
-        None, "abc", 3.0, raises,
+        None,
+        "abc",
+        3.0,
+        raises,
         lambda a, b: math.log(math.exp(a) + math.exp(b)),  # overflows at 1000
         lambda a, b: np.log(np.exp(np.float64(a)) + np.exp(np.float64(b))),  # inf/-inf, warns
         lambda a, b: max(a, b),
@@ -228,7 +234,10 @@ def unstable(z, y, n):
 @pytest.mark.parametrize(
     "answer",
     [
-        None, "abc", np.zeros((2, 3)), raises,
+        None,
+        "abc",
+        np.zeros((2, 3)),
+        raises,
         lambda z, y, n: block_gradient(z, y, n) * n,  # the gradient of the sum
         lambda z, y, n: block_gradient(z, y, n)[:, :-1],  # wrong shape
         lambda z, y, n: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True) / n,  # no one-hot
