@@ -36,6 +36,9 @@ def execute(path: Path) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
         store_widget_state=True,
+        # Every output is in hand when the last cell returns; a graceful shutdown would then wait
+        # ~1 s for the kernel's Python to tear torch down on exit.
+        shutdown_kernel="immediate",
     ).execute()
     elapsed = time.perf_counter() - started
     notebook.metadata.pop("papermill", None)
