@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make lab    set up .venv if needed, then open the series in JupyterLab (127.0.0.1, token on)
-#   make test   set up .venv if needed, then run every test: unit, property, strict nbval, ruff
+#   make test   set up .venv if needed, then run every test: unit, property, strict nbval, strict
+#               nbval again at baseline vector code (make test-baseline), ruff
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ LAB_PORT ?= 8888
 # As root, jupyter refuses to start without --allow-root (containers, Binder-like machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint execute lock clean chromium web-assets slides html
+.PHONY: lab test test-baseline lint execute lock clean chromium web-assets slides html
 
 # Vendored JavaScript of `make slides`/`make html` (pinned in tools/web/package-lock.json).
 WEB := build/web
@@ -29,7 +30,14 @@ lab: $(STAMP)
 test: $(STAMP) $(WEB_STAMP) chromium
 	@echo "Browser tests: screenshots go to artifacts/browser/"
 	$(BIN)/python -m pytest
+	$(BIN)/python -m tools.baseline_nbval
 	$(BIN)/ruff check .
+
+# Strict nbval over the notebooks once more, with NumPy and PyTorch at their baseline vector code
+# (ATEN_CPU_CAPABILITY=default, NPY_DISABLE_CPU_FEATURES computed for this CPU): a stored output
+# that depends on this CPU's vector kernels fails here, before it lands. CONTRIBUTING.md says more.
+test-baseline: $(STAMP)
+	$(BIN)/python -m tools.baseline_nbval
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -45,13 +53,15 @@ lock: $(STAMP)
 	{ sed -n '1,3p' constraints.txt; cat constraints.body; } > constraints.new
 	mv constraints.new constraints.txt; rm constraints.body
 
-# The browser tests (tests/browser) drive Debian's Chromium; as root it is installed here.
+# The browser tests (tests/browser) drive Debian's Chromium; as root it is installed here, with
+# Debian's CJK fonts so that the screenshots show the documents' Chinese quotes, not empty boxes.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && dpkg -s fonts-noto-cjk; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
 	  else \
-	    echo "Chromium is missing. Install it: sudo apt-get update && sudo apt-get install -y chromium" >&2; \
+	    echo "Chromium or its CJK fonts are missing. Install them:" \
+	         "sudo apt-get update && sudo apt-get install -y chromium fonts-noto-cjk" >&2; \
 	    exit 1; \
 	  fi; }
 

@@ -900,7 +900,7 @@ def check_ece_function(function: Any) -> Feedback:
     return check_function(
         "Exercise 9.3", function, calibration.expected_calibration_error, _ece_cases(),
         rtol=1e-9, atol=1e-12,
-        hint="confidence = probs.max(axis=1), correct = probs.argmax(axis=1) == labels; bin m "
-        "holds (m/M, (m+1)/M]; sum over non-empty bins of (count/N)·|mean(correct) − "
+        hint="confidence = probs.max(axis=1), correct = probs.argmax(axis=1) == labels; bin "
+        "m = 1..M holds ((m−1)/M, m/M]; sum over non-empty bins of (count/N)·|mean(correct) − "
         "mean(confidence)|.",
     )

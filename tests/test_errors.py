@@ -83,8 +83,10 @@ def test_bad_probabilities(function: Callable[..., Any], p: Any, error: type[Exc
 
 
 def test_probabilities_need_not_sum_to_one_elementwise() -> None:
-    info.information([0.9, 0.9])
-    info.binary_entropy([0.9, 0.9])
+    # [0.9, 0.9] sums to 1.8: accepted, and computed element by element (nothing summed).
+    np.testing.assert_allclose(info.information([0.9, 0.9]), [-math.log(0.9)] * 2, rtol=1e-15)
+    h = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
+    np.testing.assert_allclose(info.binary_entropy([0.9, 0.9]), [h, h], rtol=1e-15)
 
 
 @pytest.mark.parametrize(
@@ -274,8 +276,34 @@ def test_class_index_out_of_range_with_spatial_dimensions(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", LOSSES)
-def test_ignore_index_is_not_out_of_range(name: str) -> None:
-    LOSSES[name][0](X, np.array([0, 7, 2]), ignore_index=7)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_ignore_index_is_not_out_of_range(name: str, reduction: str) -> None:
+    """Class 7 of 4 is accepted as the ignore_index: that row counts for nothing, as in torch."""
+    ours, theirs = LOSSES[name]
+    x = np.array([[0.3, -1.2, 2.0, 0.5], [1.0, 0.0, -0.5, 2.5], [-0.7, 0.4, 0.1, -2.0]])
+    if name == "nll_loss":
+        x = losses.log_softmax(x, axis=1)
+    target = np.array([0, 7, 2])
+    got = ours(x, target, ignore_index=7, reduction=reduction)
+    # the same loss (gradient) with the ignored row removed, and zero in that row
+    kept = np.array([0, 2])
+    without = ours(x[kept], target[kept], reduction=reduction)
+    if name == "cross_entropy_grad" or reduction == "none":
+        assert got.shape == ((3, 4) if name == "cross_entropy_grad" else (3,))
+        np.testing.assert_array_equal(got[1], 0.0)
+        np.testing.assert_allclose(got[kept], without, rtol=1e-14)
+    else:
+        assert got == pytest.approx(without, rel=1e-14)
+    # ... and what PyTorch computes (its autograd, for the gradient)
+    x_t = torch.tensor(x, requires_grad=True)
+    loss = theirs(x_t, torch.from_numpy(target), ignore_index=7, reduction=reduction)
+    if name == "cross_entropy_grad":
+        loss.sum().backward()
+        assert x_t.grad is not None
+        expected = x_t.grad.numpy()
+    else:
+        expected = loss.detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", LOSSES)
@@ -382,7 +410,9 @@ def test_unknown_reduction(name: str, reduction: Any) -> None:
 def test_label_smoothing_above_one(name: str, value: float) -> None:
     check_error(name, (X, Y), {"label_smoothing": value}, ValueError,
                 rf"label_smoothing must be a number in \[0, 1\], got {value!r}",
-                torch_too=value != math.nan and not math.isnan(value))
+                torch_too=not math.isnan(value))
+    if math.isnan(value):  # PyTorch's range check lets nan through: no error
+        F.cross_entropy(torch.from_numpy(X), torch.from_numpy(Y), label_smoothing=value)
 
 
 @pytest.mark.parametrize("name", CROSS_ENTROPIES)
