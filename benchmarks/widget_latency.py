@@ -3,16 +3,16 @@
     .venv/bin/python benchmarks/widget_latency.py
     .venv/bin/python benchmarks/widget_latency.py --steps 20 --json benchmarks/widget_latency.json
 
-Every function of :mod:`helpers.widgets` whose name ends in ``_explorer`` and that can be called
-with no arguments is built (an explorer that needs data computed in its notebook, such as
-trained models, is listed as skipped). Then each of its controls is driven through its range,
-one control at a time: ``--steps`` values evenly spaced from ``min`` to ``max`` for a slider
-(evenly spaced exponents for a ``FloatLogSlider``, whole numbers for an ``IntSlider``), every
-option (at most ``--steps`` of them, evenly picked) for a ``Dropdown`` or ``SelectionSlider``.
-A step is ``control.value = v``: the explorer's observer moves the artists, redraws the figure
-and encodes the PNG the browser receives, all before the assignment returns, so its wall time
-is the latency of the step in the kernel (the trip to the browser and the image decode come on
-top). After a control's sweep it goes back to its first value (not timed).
+Every function of the lesson modules (:mod:`helpers.lessons`) whose name ends in ``_explorer``
+and that can be called with no arguments is built (an explorer that needs data computed in its
+notebook, such as trained models, is listed as skipped). Then each of its controls is driven
+through its range, one control at a time: ``--steps`` values evenly spaced from ``min`` to
+``max`` for a slider (evenly spaced exponents for a ``FloatLogSlider``, whole numbers for an
+``IntSlider``), every option (at most ``--steps`` of them, evenly picked) for a ``Dropdown`` or
+``SelectionSlider``. A step is ``control.value = v``: the explorer's observer moves the artists,
+redraws the figure and encodes the PNG the browser receives, all before the assignment returns,
+so its wall time is the latency of the step in the kernel (the trip to the browser and the image
+decode come on top). After a control's sweep it goes back to its first value (not timed).
 
 Printed per explorer: the number of steps, the median and the 95th percentile, and the 1-minute
 load average. Goal: median at most 50 ms (exit status 1 with ``--check`` if one is slower).
@@ -36,16 +36,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import widgets as explorers  # noqa: E402
+from helpers import lessons  # noqa: E402
+from helpers.explorer import redraw_seconds  # noqa: E402
 
 GOAL_MEDIAN_MS = 50.0
 
 
 def explorer_factories() -> dict[str, Any]:
     return {
-        name: function
-        for name, function in inspect.getmembers(explorers, inspect.isfunction)
-        if name.endswith("_explorer") and function.__module__ == explorers.__name__
+        key.split(".")[1]: function
+        for key, function in lessons.functions(lambda name: name.endswith("_explorer")).items()
     }
 
 
@@ -85,7 +85,7 @@ def measure(explorer: Any, steps: int) -> list[float]:
             if value != previous:  # no change, no redraw: not a step
                 steps_taken.append(value)
                 previous = value
-        times += explorers.redraw_seconds(explorer, name, steps_taken)
+        times += redraw_seconds(explorer, name, steps_taken)
         control.value = first
     return times
 

@@ -42,6 +42,7 @@ __all__ = [
     "information",
     "kl_divergence",
     "log_base",
+    "unit_name",
 ]
 
 #: The unit names ``base`` accepts, and the base of the logarithm each stands for.
@@ -80,6 +81,15 @@ def log_base(base: float | str = math.e) -> float:
             f"'bans'), got {base!r}{why}"
         )
     return value
+
+
+def unit_name(base: float | str) -> str:
+    """The unit of a base: ``"bits"`` (2), ``"nats"`` (e), ``"bans"`` (10), else "log base b"."""
+    value = log_base(base)
+    for name, unit_base in UNITS.items():
+        if value == unit_base:
+            return name
+    return f"log base {value:g}"
 
 
 def _ln_base(base: float | str) -> float:

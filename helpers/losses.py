@@ -73,8 +73,10 @@ __all__ = [
     "logsumexp",
     "nll_loss",
     "one_hot",
+    "optimal_gap",
     "sigmoid",
     "smooth_targets",
+    "smoothed_loss_vs_gap",
     "softmax",
 ]
 
@@ -254,6 +256,31 @@ def smooth_targets(target: ArrayLike, num_classes: int, epsilon: float) -> Float
     epsilon = _check_label_smoothing(epsilon, "epsilon")
     encoded = one_hot(target, num_classes)
     return (1.0 - epsilon) * encoded + epsilon / encoded.shape[-1]
+
+
+def smoothed_loss_vs_gap(gap: np.ndarray, num_classes: int, epsilon: float) -> np.ndarray:
+    r"""Label-smoothed loss of the logits ``(g, 0, …, 0)`` with true class 0, for each gap ``g``.
+
+    .. math:: \ell(g) = -\Big(1-\varepsilon+\frac{\varepsilon}{K}\Big)\log p_{\rm true}
+              - (K-1)\,\frac{\varepsilon}{K}\log p_{\rm other},\qquad
+              p_{\rm true} = \frac{e^g}{e^g+K-1},\quad p_{\rm other} = \frac{1}{e^g+K-1}
+
+    computed with :func:`cross_entropy` (``label_smoothing=ε``, float64).
+    """
+    gap = np.asarray(gap, dtype=np.float64)
+    logits = np.zeros((gap.size, num_classes))
+    logits[:, 0] = gap.ravel()
+    target = np.zeros(gap.size, dtype=np.int64)
+    loss = cross_entropy(logits, target, reduction="none", label_smoothing=epsilon)
+    return np.asarray(loss).reshape(gap.shape)
+
+
+def optimal_gap(num_classes: int, epsilon: float) -> float:
+    r"""The minimizing gap :math:`g^* = \log\big((1-\varepsilon+\varepsilon/K)/(\varepsilon/K)\big)`
+    (``inf`` for ε = 0)."""
+    if epsilon == 0:
+        return float("inf")
+    return float(np.log((1 - epsilon + epsilon / num_classes) / (epsilon / num_classes)))
 
 
 # --------------------------------------------------------------------------------------------

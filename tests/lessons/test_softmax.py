@@ -9,13 +9,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import exercises, losses, plots, widgets
+from helpers import losses
+from helpers.explorer import redraw_seconds
+from helpers.lessons import softmax as lesson
 
 PREDS_ROW = [0.1, 0.2, 0.3, 0.4]  # document 001's first sample
 
 
 def test_temperature_figure_draws_both_panels_with_the_right_curves() -> None:
-    figure = plots.softmax_temperature_figure(PREDS_ROW)
+    figure = lesson.softmax_temperature_figure(PREDS_ROW)
     bars_ax, curves_ax = figure.axes
     # three temperatures x four classes
     heights = np.array([patch.get_height() for patch in bars_ax.patches]).reshape(3, 4)
@@ -35,7 +37,7 @@ def test_temperature_figure_draws_both_panels_with_the_right_curves() -> None:
 
 
 def test_temperature_explorer_redraws_bars_and_readout() -> None:
-    explorer = widgets.softmax_temperature_explorer(PREDS_ROW)
+    explorer = lesson.softmax_temperature_explorer(PREDS_ROW)
     assert repr(explorer) == (
         "Explorer: softmax(v / T): temperature and one logit (temperature=1.0, last_logit=0.4)"
     )
@@ -58,8 +60,8 @@ def test_temperature_explorer_redraws_bars_and_readout() -> None:
 
 
 def test_temperature_explorer_redraw_is_fast() -> None:
-    explorer = widgets.softmax_temperature_explorer(PREDS_ROW)
-    durations = widgets.redraw_seconds(
+    explorer = lesson.softmax_temperature_explorer(PREDS_ROW)
+    durations = redraw_seconds(
         explorer, "temperature", [float(temperature) for temperature in np.logspace(-2, 2, 21)]
     )
     median = float(np.median(durations))
@@ -84,13 +86,13 @@ def raises(x, axis=-1):
 
 def test_solutions_are_correct() -> None:
     p1 = math.exp(2.4) / (math.exp(1.2) + math.exp(2.4) + math.exp(3.6))
-    assert exercises.check_softmax_probability(p1).correct
-    assert exercises.check_softmax_probability(F.softmax(torch.tensor([1.2, 2.4, 3.6]), 0)[1])
-    assert exercises.check_softmax_probability(round(p1, 4)).correct
+    assert lesson.check_softmax_probability(p1).correct
+    assert lesson.check_softmax_probability(F.softmax(torch.tensor([1.2, 2.4, 3.6]), 0)[1])
+    assert lesson.check_softmax_probability(round(p1, 4)).correct
     temperature = 1 / math.log(9)
-    assert exercises.check_temperature(temperature).correct
+    assert lesson.check_temperature(temperature).correct
     assert F.softmax(torch.tensor([0.0, 1.0]) / temperature, dim=0)[1].item() == pytest.approx(0.9)
-    assert exercises.check_stable_softmax(stable_softmax).correct
+    assert lesson.check_stable_softmax(stable_softmax).correct
 
 
 @pytest.mark.parametrize(
@@ -98,30 +100,30 @@ def test_solutions_are_correct() -> None:
     [None, "abc", [0.2164, 0.2164], np.zeros((2, 3)), 0.0652, 0.7184, float("nan")],
 )
 def test_exercise_3_1_rejects_wrong_answers(answer) -> None:
-    feedback = exercises.check_softmax_probability(answer)
+    feedback = lesson.check_softmax_probability(answer)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 3.1: not yet.")
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [0.4551, 0.4551], math.log(9), 0.9, -0.4551])
 def test_exercise_3_2_rejects_wrong_answers(answer) -> None:
-    assert not exercises.check_temperature(answer).correct
+    assert not lesson.check_temperature(answer).correct
 
 
 @pytest.mark.parametrize(
     "function", [None, "abc", naive_softmax, raises, lambda x, axis=-1: x, np.exp]
 )
 def test_exercise_3_3_rejects_wrong_functions(function) -> None:
-    feedback = exercises.check_stable_softmax(function)
+    feedback = lesson.check_stable_softmax(function)
     assert not feedback.correct
     assert feedback.hint
 
 
 def test_exercise_3_3_names_the_overflow_case_and_the_wrong_axis() -> None:
-    assert "Case 3 of 6" in str(exercises.check_stable_softmax(naive_softmax))
-    assert "raised NotImplementedError" in str(exercises.check_stable_softmax(raises))
+    assert "Case 3 of 6" in str(lesson.check_stable_softmax(naive_softmax))
+    assert "raised NotImplementedError" in str(lesson.check_stable_softmax(raises))
 
     def last_axis_only(x, axis=-1):
         return stable_softmax(x, axis=-1)
 
-    assert not exercises.check_stable_softmax(last_axis_only).correct
+    assert not lesson.check_stable_softmax(last_axis_only).correct

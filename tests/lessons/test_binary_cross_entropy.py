@@ -9,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import exercises, plots, widgets
+from helpers.explorer import Explorer, redraw_seconds
+from helpers.lessons import binary_cross_entropy as lesson
 
 torch.set_num_threads(1)
 
@@ -49,26 +50,26 @@ def assert_naive_matches_torch(x: np.ndarray, ours: np.ndarray, target: float) -
 def test_naive_and_stable_curves_are_torchs(target: float) -> None:
     x = np.linspace(-120.0, 120.0, 4801)
     np.testing.assert_allclose(
-        plots.stable_bce_float32(x, target), torch_stable_float32(x, target), rtol=2e-6, atol=2e-6
+        lesson.stable_bce_float32(x, target), torch_stable_float32(x, target), rtol=2e-6, atol=2e-6
     )
-    assert_naive_matches_torch(x, plots.naive_bce_float32(x, target), target)
+    assert_naive_matches_torch(x, lesson.naive_bce_float32(x, target), target)
 
 
 def test_where_the_naive_loss_jumps_to_100() -> None:
     x = np.linspace(0.0, 25.0, 25001)
-    naive = plots.naive_bce_float32(x, 0.0)
+    naive = lesson.naive_bce_float32(x, 0.0)
     first = x[np.argmax(naive == 100.0)]
     assert first == pytest.approx(16.636, abs=1e-3)
     assert np.all(naive[x >= first] == 100.0) and np.all(naive[x < first] < 17.0)
     x = np.linspace(-120.0, 0.0, 120001)
-    naive = plots.naive_bce_float32(x, 1.0)
+    naive = lesson.naive_bce_float32(x, 1.0)
     last = x[::-1][np.argmax(naive[::-1] == 100.0)]
     assert last == pytest.approx(-88.723, abs=1e-3)  # sigmoid underflows: e^{-x} overflows
-    assert plots.stable_bce_float32(-120.0, 1.0) == pytest.approx(120.0)
+    assert lesson.stable_bce_float32(-120.0, 1.0) == pytest.approx(120.0)
 
 
 def test_bce_figure_shows_both_losses_and_the_jump() -> None:
-    figure = plots.bce_naive_vs_stable_figure()
+    figure = lesson.bce_naive_vs_stable_figure()
     wide_ax, near_ax = figure.axes
     assert len(wide_ax.lines) == 5  # four curves and the clamp line
     stable_y0, naive_y0 = near_ax.lines[:2]
@@ -95,7 +96,7 @@ def softplus(x: np.ndarray | float) -> np.ndarray:
     return F.softplus(torch.as_tensor(x, dtype=torch.float64)).numpy()
 
 
-def explorer_artists(explorer: widgets.Explorer):
+def explorer_artists(explorer: Explorer):
     loss_ax, expected_ax = explorer.figure.axes
     positive, negative, positive_dot, negative_dot = loss_ax.lines[:4]
     expected, optimum, optimum_dot, expected_dot = expected_ax.lines[:4]
@@ -112,7 +113,7 @@ def explorer_artists(explorer: widgets.Explorer):
 
 
 def test_pos_weight_explorer_tracks_the_formulas() -> None:
-    explorer = widgets.pos_weight_explorer()
+    explorer = lesson.pos_weight_explorer()
     assert repr(explorer) == (
         "Explorer: pos_weight: the loss of a positive, and the best constant logit "
         "(logit=2.0, pos_weight=1.0, base_rate=0.05)"
@@ -174,11 +175,11 @@ def test_pos_weight_explorer_tracks_the_formulas() -> None:
 
 
 def test_pos_weight_explorer_redraw_is_fast() -> None:
-    explorer = widgets.pos_weight_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.pos_weight_explorer()
+    durations = redraw_seconds(
         explorer, "logit", [float(value) for value in np.linspace(-8.0, 8.0, 21)]
     )
-    durations += widgets.redraw_seconds(
+    durations += redraw_seconds(
         explorer, "pos_weight", [float(value) for value in np.linspace(0.2, 20.0, 11)]
     )
     median = float(np.median(durations))
@@ -214,29 +215,29 @@ def raises(logits, target, pos_weight):
 
 def test_exercise_solutions_are_correct() -> None:
     answer_10_1 = -(math.log(0.9) + math.log(0.8) + math.log(0.4)) / 3
-    assert exercises.check_bce_by_hand(answer_10_1).correct
-    assert exercises.check_bce_by_hand(
+    assert lesson.check_bce_by_hand(answer_10_1).correct
+    assert lesson.check_bce_by_hand(
         F.binary_cross_entropy(torch.tensor([0.9, 0.2, 0.6]), torch.tensor([1.0, 0.0, 0.0]))
     ).correct
-    assert exercises.check_bce_by_hand(round(answer_10_1, 4)).correct
-    assert exercises.check_optimal_constant_logit(math.log(4 * 0.1 / 0.9)).correct
-    assert exercises.check_stable_bce_with_logits(stable_solution).correct
+    assert lesson.check_bce_by_hand(round(answer_10_1, 4)).correct
+    assert lesson.check_optimal_constant_logit(math.log(4 * 0.1 / 0.9)).correct
+    assert lesson.check_stable_bce_with_logits(stable_solution).correct
 
 
 def test_the_reference_of_exercise_10_2_is_the_closed_form() -> None:
     for base_rate, pos_weight in [(0.1, 4.0), (0.05, 19.0), (0.5, 1.0), (0.9, 0.25)]:
-        assert exercises.optimal_constant_logit(base_rate, pos_weight) == pytest.approx(
+        assert lesson.optimal_constant_logit(base_rate, pos_weight) == pytest.approx(
             math.log(pos_weight * base_rate / (1 - base_rate)), abs=1e-6
         )
 
 
 def test_checks_name_the_typical_mistakes() -> None:
     total = -(math.log(0.9) + math.log(0.8) + math.log(0.4))
-    feedback = exercises.check_bce_by_hand(total)
+    feedback = lesson.check_bce_by_hand(total)
     assert not feedback and "sum of the three losses" in feedback.message
-    feedback = exercises.check_optimal_constant_logit(4 / 13)
+    feedback = lesson.check_optimal_constant_logit(4 / 13)
     assert not feedback and "is the probability σ(x*)" in feedback.message
-    feedback = exercises.check_optimal_constant_logit(math.log(0.1 / 0.9))
+    feedback = lesson.check_optimal_constant_logit(math.log(0.1 / 0.9))
     assert not feedback and "without pos_weight" in feedback.message
 
 
@@ -244,13 +245,13 @@ def test_checks_name_the_typical_mistakes() -> None:
     "answer", [None, "abc", [1.0, 2.0], np.zeros((2, 2)), 0.4, -math.log(0.9), float("nan")]
 )
 def test_bce_by_hand_answers_not_yet_without_raising(answer) -> None:
-    feedback = exercises.check_bce_by_hand(answer)
+    feedback = lesson.check_bce_by_hand(answer)
     assert not feedback.correct and str(feedback).startswith("✗ Exercise 10.1")
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [0.1, 0.2], 0.0, -0.8, float("inf")])
 def test_optimal_constant_logit_answers_not_yet_without_raising(answer) -> None:
-    feedback = exercises.check_optimal_constant_logit(answer)
+    feedback = lesson.check_optimal_constant_logit(answer)
     assert not feedback.correct and str(feedback).startswith("✗ Exercise 10.2")
 
 
@@ -267,12 +268,12 @@ def test_optimal_constant_logit_answers_not_yet_without_raising(answer) -> None:
     ],
 )
 def test_stable_bce_check_answers_not_yet_without_raising(function) -> None:
-    feedback = exercises.check_stable_bce_with_logits(function)
+    feedback = lesson.check_stable_bce_with_logits(function)
     assert not feedback.correct and str(feedback).startswith("✗ Exercise 10.3")
 
 
 def test_stable_bce_check_reports_the_failing_case() -> None:
-    feedback = exercises.check_stable_bce_with_logits(naive_solution)
+    feedback = lesson.check_stable_bce_with_logits(naive_solution)
     assert "Case 3 of 4" in feedback.message  # the ±1000 logits
-    feedback = exercises.check_stable_bce_with_logits(raises)
+    feedback = lesson.check_stable_bce_with_logits(raises)
     assert "Case 1 raised ZeroDivisionError: boom" in feedback.message

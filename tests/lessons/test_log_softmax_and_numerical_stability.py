@@ -9,11 +9,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import exercises, plots, widgets
+from helpers.explorer import redraw_seconds
+from helpers.lessons import log_softmax_and_numerical_stability as lesson
 
 
 def test_logsumexp_figure_lies_between_max_and_max_plus_ln2() -> None:
-    (ax,) = plots.logsumexp_figure().axes
+    (ax,) = lesson.logsumexp_figure().axes
     lse_line = next(line for line in ax.lines if "LSE" in line.get_label())
     t, lse = lse_line.get_xdata(), lse_line.get_ydata()
     np.testing.assert_allclose(lse, np.logaddexp(0.0, t), rtol=1e-12)
@@ -25,7 +26,7 @@ def naive_log_softmax_float32(logits: list[float]) -> torch.Tensor:
 
 
 def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
-    explorer = widgets.log_softmax_float32_explorer()
+    explorer = lesson.log_softmax_float32_explorer()
     assert repr(explorer) == (
         "Explorer: float32 logits (c, c - g): log(softmax) against log_softmax "
         "(gap=100.0, shift=0.0)"
@@ -61,8 +62,8 @@ def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
 
 
 def test_float32_explorer_redraw_is_fast() -> None:
-    explorer = widgets.log_softmax_float32_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.log_softmax_float32_explorer()
+    durations = redraw_seconds(
         explorer, "gap", [float(gap) for gap in np.linspace(0, 150, 21)]
     )
     median = float(np.median(durations))
@@ -91,28 +92,28 @@ def raises(x, axis=-1):
 
 def test_solutions_are_correct() -> None:
     log_p0 = -2 - math.log(math.exp(-2) + math.exp(-1) + math.exp(0))
-    assert exercises.check_huge_logit_log_probability(log_p0).correct
+    assert lesson.check_huge_logit_log_probability(log_p0).correct
     torch_value = F.log_softmax(torch.tensor([1000.0, 1001.0, 1002.0]), dim=0)[0]
-    assert exercises.check_huge_logit_log_probability(torch_value).correct
-    assert exercises.check_stable_logsumexp(stable_logsumexp).correct
+    assert lesson.check_huge_logit_log_probability(torch_value).correct
+    assert lesson.check_stable_logsumexp(stable_logsumexp).correct
     x = torch.tensor([1.2, 2.4, 3.6], requires_grad=True)
     F.log_softmax(x, dim=0)[1].backward()
-    assert exercises.check_log_softmax_gradient(x.grad).correct
+    assert lesson.check_log_softmax_gradient(x.grad).correct
     formula = torch.tensor([0.0, 1.0, 0.0]) - F.softmax(x.detach(), dim=0)
-    assert exercises.check_log_softmax_gradient(formula.tolist()).correct
-    assert exercises.check_log_softmax_gradient(np.round(formula.numpy(), 4)).correct
+    assert lesson.check_log_softmax_gradient(formula.tolist()).correct
+    assert lesson.check_log_softmax_gradient(np.round(formula.numpy(), 4)).correct
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [-2.4076] * 2, 2.4076, -0.4076, float("-inf")])
 def test_exercise_4_1_rejects_wrong_answers(answer) -> None:
-    feedback = exercises.check_huge_logit_log_probability(answer)
+    feedback = lesson.check_huge_logit_log_probability(answer)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 4.1: not yet.")
 
 
 @pytest.mark.parametrize("function", [None, "abc", naive_logsumexp, keeps_the_axis, raises, np.max])
 def test_exercise_4_2_rejects_wrong_functions(function) -> None:
-    feedback = exercises.check_stable_logsumexp(function)
+    feedback = lesson.check_stable_logsumexp(function)
     assert not feedback.correct
     assert feedback.hint
 
@@ -129,6 +130,6 @@ def test_exercise_4_2_rejects_wrong_functions(function) -> None:
     ],
 )
 def test_exercise_4_3_rejects_wrong_answers(answer) -> None:
-    feedback = exercises.check_log_softmax_gradient(answer)
+    feedback = lesson.check_log_softmax_gradient(answer)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 4.3: not yet.")

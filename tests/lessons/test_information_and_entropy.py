@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from helpers import exercises, info, plots, widgets
+from helpers import info
+from helpers.explorer import Explorer, redraw_seconds
+from helpers.lessons import information_and_entropy as lesson
 
 
-def _bold_curve_point_and_bars(explorer: widgets.Explorer):
+def _bold_curve_point_and_bars(explorer: Explorer):
     left, right = explorer.figure.axes
     curve, point = left.lines[3], left.lines[4]  # after the three faint curves (bits, nats, bans)
     return curve, point, list(right.patches), right.texts
@@ -19,7 +21,7 @@ def _bold_curve_point_and_bars(explorer: widgets.Explorer):
 
 @pytest.mark.parametrize("unit", ["bits", "nats", "bans"])
 def test_explorer_marks_the_binary_entropy_and_the_information_of_both_outcomes(unit: str) -> None:
-    explorer = widgets.binary_entropy_explorer()
+    explorer = lesson.binary_entropy_explorer()
     explorer.controls["unit"].value = unit
     curve, point, bars, labels = _bold_curve_point_and_bars(explorer)
     np.testing.assert_allclose(curve.get_ydata(), info.binary_entropy(curve.get_xdata(), unit))
@@ -40,7 +42,7 @@ def test_explorer_marks_the_binary_entropy_and_the_information_of_both_outcomes(
 
 
 def test_explorer_readout_for_xiao_ming_in_bits_and_plain_text_form() -> None:
-    explorer = widgets.binary_entropy_explorer()
+    explorer = lesson.binary_entropy_explorer()
     assert repr(explorer) == (
         "Explorer: Binary entropy: the expected information of two outcomes (p=0.1, unit='bits')"
     )
@@ -49,7 +51,7 @@ def test_explorer_readout_for_xiao_ming_in_bits_and_plain_text_form() -> None:
 
 
 def test_changing_the_unit_rescales_by_one_over_ln_b() -> None:
-    explorer = widgets.binary_entropy_explorer()
+    explorer = lesson.binary_entropy_explorer()
     curve = explorer.figure.axes[0].lines[3]
     heights = {}
     for unit in ("bits", "nats", "bans"):
@@ -63,8 +65,8 @@ def test_changing_the_unit_rescales_by_one_over_ln_b() -> None:
 
 
 def test_explorer_redraw_is_fast() -> None:
-    explorer = widgets.binary_entropy_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.binary_entropy_explorer()
+    durations = redraw_seconds(
         explorer, "p", [float(p) for p in np.linspace(0.001, 0.999, 25)]
     )
     median = float(np.median(durations))
@@ -73,16 +75,16 @@ def test_explorer_redraw_is_fast() -> None:
 
 
 def test_figures_draw_the_shooters_and_the_bound() -> None:
-    figure = plots.information_and_entropy_figure({"Xiao Ming": 0.1, "Xiao Wang": 0.999})
+    figure = lesson.information_and_entropy_figure({"Xiao Ming": 0.1, "Xiao Wang": 0.999})
     assert isinstance(figure, Figure) and len(figure.axes) == 2
     marked = [line.get_xydata() for line in figure.axes[1].lines if line.get_marker() == "o"]
     np.testing.assert_allclose(marked[0], [[0.1, info.binary_entropy(0.1, "bits")]])
     np.testing.assert_allclose(marked[1], [[0.999, info.binary_entropy(0.999, "bits")]])
     rng = np.random.default_rng(0)
     entropies = {k: info.entropy(rng.dirichlet(np.ones(k), size=20)) for k in (2, 3, 4)}
-    bound = plots.entropy_bound_figure(entropies)
+    bound = lesson.entropy_bound_figure(entropies)
     assert isinstance(bound, Figure) and len(bound.axes) == 1
-    assert [plots.unit_label(b) for b in (2, math.e, 10, "bits", 3)] == [
+    assert [info.unit_name(b) for b in (2, math.e, 10, "bits", 3)] == [
         "bits",
         "nats",
         "bans",
@@ -97,14 +99,14 @@ WRONG_NUMBERS = [None, "abc", [1.0, 2.0], np.zeros((2, 2)), float("nan"), 0.0]
 @pytest.mark.parametrize(
     ("check", "solution"),
     [
-        (exercises.check_die_entropy, math.log2(6)),
-        (exercises.check_nats_to_bits, 1.5 / math.log(2)),
+        (lesson.check_die_entropy, math.log2(6)),
+        (lesson.check_nats_to_bits, 1.5 / math.log(2)),
     ],
 )
 def test_number_checks_accept_the_solution_and_reject_the_rest(check, solution) -> None:
     assert check(solution).correct
     assert check(round(solution, 4)).correct  # four significant digits, as printed
-    assert not check(math.log(6) if check is exercises.check_die_entropy else 1.5 * math.log(2))
+    assert not check(math.log(6) if check is lesson.check_die_entropy else 1.5 * math.log(2))
     for wrong in WRONG_NUMBERS:
         feedback = check(wrong)
         assert not feedback.correct and str(feedback).startswith("✗")
@@ -125,9 +127,9 @@ def test_entropy_function_check() -> None:
     def raises(p: np.ndarray) -> float:
         raise NotImplementedError("write me")
 
-    assert exercises.check_entropy_in_bits(solution).correct
+    assert lesson.check_entropy_in_bits(solution).correct
     for wrong in (naive, in_nats, raises, lambda p: p, None, "abc", 3.0):
-        feedback = exercises.check_entropy_in_bits(wrong)
+        feedback = lesson.check_entropy_in_bits(wrong)
         assert not feedback.correct and "Hint:" in str(feedback)
-    assert "raised NotImplementedError: write me" in str(exercises.check_entropy_in_bits(raises))
-    assert "shape" in str(exercises.check_entropy_in_bits(lambda p: p))
+    assert "raised NotImplementedError: write me" in str(lesson.check_entropy_in_bits(raises))
+    assert "shape" in str(lesson.check_entropy_in_bits(lambda p: p))

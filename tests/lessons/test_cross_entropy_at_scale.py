@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import exercises, plots, widgets
-from helpers.exercises import Feedback
+from helpers.explorer import redraw_seconds
+from helpers.feedback import Feedback
+from helpers.lessons import cross_entropy_at_scale as lesson
 from helpers.scale import DEFAULT_CHUNK_SIZE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "ce_memory_results.json"
 
 
@@ -27,7 +28,7 @@ def explorer_lines(explorer):
 
 
 def test_explorer_starts_at_llama_3_and_shows_4_20_gb_of_float32_logits() -> None:
-    explorer = widgets.logits_memory_explorer()
+    explorer = lesson.logits_memory_explorer()
     assert repr(explorer) == (
         "Explorer: Memory of the logits "
         "(tokens=8192, vocabulary=128256, bytes_per_number=4, chunk_size=1024)"
@@ -52,7 +53,7 @@ def test_explorer_starts_at_llama_3_and_shows_4_20_gb_of_float32_logits() -> Non
     [("tokens", 131072), ("vocabulary", 256000), ("bytes_per_number", 2), ("chunk_size", 64)],
 )
 def test_every_control_moves_the_points_and_the_readout_by_the_formula(name, value) -> None:
-    explorer = widgets.logits_memory_explorer()
+    explorer = lesson.logits_memory_explorer()
     before_image, before_readout = explorer.image.value, explorer.readout.value
     explorer.controls[name].value = value
     assert explorer.image.value != before_image
@@ -74,7 +75,7 @@ def test_every_control_moves_the_points_and_the_readout_by_the_formula(name, val
 
 
 def test_a_chunk_as_large_as_the_batch_saves_nothing_and_the_readout_says_so() -> None:
-    explorer = widgets.logits_memory_explorer()
+    explorer = lesson.logits_memory_explorer()
     explorer.controls["tokens"].value = 512
     explorer.controls["chunk_size"].value = 4096
     assert explorer.readout.value.endswith(
@@ -85,7 +86,7 @@ def test_a_chunk_as_large_as_the_batch_saves_nothing_and_the_readout_says_so() -
 
 
 def test_byte_sizes_are_printed_in_decimal_units_with_three_digits() -> None:
-    text = widgets._bytes_text
+    text = lesson._bytes_text
     assert [text(x) for x in (512, 12_345, 525e6, 4.2e9, 134e9, 1.5e12)] == [
         "512 B",
         "12.3 kB",
@@ -97,8 +98,8 @@ def test_byte_sizes_are_printed_in_decimal_units_with_three_digits() -> None:
 
 
 def test_explorer_redraw_is_fast() -> None:
-    explorer = widgets.logits_memory_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.logits_memory_explorer()
+    durations = redraw_seconds(
         explorer, "tokens", [tokens for tokens in explorer.controls["tokens"].options * 2]
     )
     median = float(np.median(durations))
@@ -133,7 +134,7 @@ def test_the_committed_benchmark_results_meet_the_goals_and_the_figure_shows_the
     assert results["time_ratio"] <= 1.0
     assert "/" not in results["machine"]["cpu"] and "benchmarks/ce_memory.py" in results["command"]
 
-    figure = plots.chunked_benchmark_figure(results)
+    figure = lesson.chunked_benchmark_figure(results)
     ax_memory, ax_time = figure.axes
     ordered = [naive, *sorted(results["chunked"], key=lambda r: (r["method"], r["chunk_size"]))]
     assert [p.get_height() for p in ax_memory.patches[: len(ordered)]] == [
@@ -178,12 +179,12 @@ def raises(*_args):
 
 
 def test_solutions_are_correct() -> None:
-    assert exercises.check_logits_gigabytes(8192 * 128256 * 4 / 1e9).correct
-    assert exercises.check_logits_gigabytes(4.2027).correct  # four significant digits
-    assert exercises.check_merged_logsumexp(merge_logsumexp).correct
-    assert exercises.check_merged_logsumexp(np.logaddexp).correct
-    assert exercises.check_block_gradient(block_gradient).correct
-    assert exercises.check_block_gradient(block_gradient_in_place).correct
+    assert lesson.check_logits_gigabytes(8192 * 128256 * 4 / 1e9).correct
+    assert lesson.check_logits_gigabytes(4.2027).correct  # four significant digits
+    assert lesson.check_merged_logsumexp(merge_logsumexp).correct
+    assert lesson.check_merged_logsumexp(np.logaddexp).correct
+    assert lesson.check_block_gradient(block_gradient).correct
+    assert lesson.check_block_gradient(block_gradient_in_place).correct
 
 
 def not_yet(feedback: Feedback) -> str:
@@ -195,12 +196,12 @@ def not_yet(feedback: Feedback) -> str:
 
 @pytest.mark.parametrize("answer", [None, "abc", [4.2, 4.2], 4.5, float("nan"), 8.405, object()])
 def test_exercise_11_1_rejects_wrong_answers(answer) -> None:
-    not_yet(exercises.check_logits_gigabytes(answer))
+    not_yet(lesson.check_logits_gigabytes(answer))
 
 
 def test_exercise_11_1_names_the_unit_mistakes() -> None:
-    assert "GiB" in not_yet(exercises.check_logits_gigabytes(8192 * 128256 * 4 / 2**30))
-    assert "in bytes" in not_yet(exercises.check_logits_gigabytes(8192 * 128256 * 4))
+    assert "GiB" in not_yet(lesson.check_logits_gigabytes(8192 * 128256 * 4 / 2**30))
+    assert "in bytes" in not_yet(lesson.check_logits_gigabytes(8192 * 128256 * 4))
 
 
 @pytest.mark.parametrize(
@@ -219,7 +220,7 @@ def test_exercise_11_1_names_the_unit_mistakes() -> None:
 )
 def test_exercise_11_2_rejects_wrong_answers(answer) -> None:
     with np.errstate(all="ignore"):
-        not_yet(exercises.check_merged_logsumexp(answer))
+        not_yet(lesson.check_merged_logsumexp(answer))
 
 
 def unstable(z, y, n):
@@ -247,11 +248,11 @@ def unstable(z, y, n):
 )
 def test_exercise_11_3_rejects_wrong_answers(answer) -> None:
     with np.errstate(all="ignore"):
-        not_yet(exercises.check_block_gradient(answer))
+        not_yet(lesson.check_block_gradient(answer))
 
 
 def test_exercise_11_3_says_when_a_block_is_divided_by_its_own_token_count() -> None:
     def per_block(z, y, n):
         return block_gradient(z, y, max(int((y != -100).sum()), 1))
 
-    assert "block's own number of tokens" in not_yet(exercises.check_block_gradient(per_block))
+    assert "block's own number of tokens" in not_yet(lesson.check_block_gradient(per_block))

@@ -11,13 +11,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from helpers import exercises, plots, widgets
+from helpers.explorer import redraw_seconds
+from helpers.lessons import pitfalls_and_errata as lesson
 
 
 @pytest.mark.parametrize("num_classes", [2, 3, 5])
 def test_double_softmax_losses_match_torch(num_classes) -> None:
     p = np.array([0.01, 0.2, 0.5, 0.7, 0.99, 1.0])
-    curves = plots.double_softmax_losses(p, num_classes)
+    curves = lesson.double_softmax_losses(p, num_classes)
     np.testing.assert_allclose(curves["nats"], -np.log(p))
     np.testing.assert_allclose(curves["bans"], -np.log10(p))
     probs = torch.empty(p.size, num_classes, dtype=torch.float64)
@@ -31,7 +32,7 @@ def test_double_softmax_losses_match_torch(num_classes) -> None:
 
 
 def test_figure_marks_document_002s_value() -> None:
-    figure = plots.double_softmax_figure(num_classes=3)
+    figure = lesson.double_softmax_figure(num_classes=3)
     (ax,) = figure.axes
     squares = [line for line in ax.lines if line.get_marker() == "s"]
     assert len(squares) == 1
@@ -41,7 +42,7 @@ def test_figure_marks_document_002s_value() -> None:
 
 
 def test_explorer_shows_the_three_numbers() -> None:
-    explorer = widgets.double_softmax_explorer()
+    explorer = lesson.double_softmax_explorer()
     assert repr(explorer) == "Explorer: Probabilities fed to CrossEntropyLoss (p=0.7)"
     assert "−ln p = 0.3567" in explorer.readout.value
     assert "−log10 p = 0.1549" in explorer.readout.value
@@ -49,7 +50,7 @@ def test_explorer_shows_the_three_numbers() -> None:
     before = explorer.image.value
     for p in (0.05, 0.3, 0.5, 0.9, 1.0):
         explorer.controls["p"].value = p
-        curves = plots.double_softmax_losses(np.array([p]))
+        curves = lesson.double_softmax_losses(np.array([p]))
         values = [curves[name][0] for name in ("nats", "bans", "double")]
         heights = [bar.get_height() for bar in right.patches]
         np.testing.assert_allclose(heights, np.minimum(values, 3.0))
@@ -61,8 +62,8 @@ def test_explorer_shows_the_three_numbers() -> None:
 
 
 def test_explorer_redraw_time() -> None:
-    explorer = widgets.double_softmax_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.double_softmax_explorer()
+    durations = redraw_seconds(
         explorer, "p", [round(float(p), 2) for p in np.linspace(0.01, 1.0, 23)]
     )
     median = float(np.median(durations))
@@ -71,11 +72,11 @@ def test_explorer_redraw_time() -> None:
 
 
 def logits_8_1() -> torch.Tensor:
-    return torch.tensor(exercises.DOUBLE_SOFTMAX_LOGITS, dtype=torch.float32)
+    return torch.tensor(lesson.DOUBLE_SOFTMAX_LOGITS, dtype=torch.float32)
 
 
 def target_8_1() -> torch.Tensor:
-    return torch.tensor(exercises.DOUBLE_SOFTMAX_TARGET)
+    return torch.tensor(lesson.DOUBLE_SOFTMAX_TARGET)
 
 
 def solution_8_2(logits, target):
@@ -85,15 +86,15 @@ def solution_8_2(logits, target):
 
 def test_exercise_solutions_are_correct() -> None:
     answer = nn.CrossEntropyLoss()(logits_8_1(), target_8_1()).item()
-    assert exercises.check_fixed_double_softmax(answer).correct
-    assert exercises.check_fixed_double_softmax(torch.tensor(answer)).correct
-    assert exercises.check_sequence_loss(solution_8_2).correct
-    assert exercises.check_double_softmax_floor(math.log(1 + 2 / math.e)).correct
+    assert lesson.check_fixed_double_softmax(answer).correct
+    assert lesson.check_fixed_double_softmax(torch.tensor(answer)).correct
+    assert lesson.check_sequence_loss(solution_8_2).correct
+    assert lesson.check_double_softmax_floor(math.log(1 + 2 / math.e)).correct
 
 
 def test_exercise_8_1_recognizes_the_buggy_value() -> None:
     buggy = nn.CrossEntropyLoss()(F.softmax(logits_8_1(), dim=1), target_8_1()).item()
-    feedback = exercises.check_fixed_double_softmax(buggy)
+    feedback = lesson.check_fixed_double_softmax(buggy)
     assert not feedback.correct
     assert "buggy snippet" in feedback.message
 
@@ -103,7 +104,7 @@ WRONG_NUMBERS = [None, "abc", [1.0, 2.0], float("nan"), 0.0, -1.0]
 
 @pytest.mark.parametrize("answer", WRONG_NUMBERS)
 def test_exercise_8_1_and_8_3_reject_wrong_answers(answer) -> None:
-    for check in (exercises.check_fixed_double_softmax, exercises.check_double_softmax_floor):
+    for check in (lesson.check_fixed_double_softmax, lesson.check_double_softmax_floor):
         feedback = check(answer)
         assert not feedback.correct
         assert "not yet" in str(feedback)
@@ -129,6 +130,6 @@ def raises(logits, target):
     "function", [buggy_sequence_loss, first_position_only, raises, None, "abc"]
 )
 def test_exercise_8_2_rejects_wrong_functions_without_raising(function) -> None:
-    feedback = exercises.check_sequence_loss(function)
+    feedback = lesson.check_sequence_loss(function)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 8.2: not yet.")

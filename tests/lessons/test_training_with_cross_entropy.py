@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from helpers import calibration, exercises, losses, plots, widgets
+from helpers import calibration, losses
+from helpers.explorer import redraw_seconds
+from helpers.lessons import training_with_cross_entropy as lesson
 
 RUNS = [(model, epsilon) for model in ("linear", "MLP") for epsilon in (0.0, 0.1)]
 STEPS = np.arange(0, 201, 50)
@@ -38,7 +40,7 @@ def make_explorer():
     accuracy = {run: np.linspace(0.5, 0.8 + 0.01 * n, STEPS.size) for n, run in enumerate(RUNS)}
     points = rng.normal(size=(30, 2))
     labels = np.repeat(np.arange(3), 10)
-    explorer = widgets.training_checkpoints_explorer(
+    explorer = lesson.training_checkpoints_explorer(
         STEPS, grids, ece, accuracy, EXTENT, points, labels
     )
     return explorer, grids, ece, accuracy
@@ -51,42 +53,42 @@ def test_confidence_image_white_when_uniform_and_class_colour_when_certain() -> 
     probabilities = np.array(
         [[[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]]
     )
-    image = plots.confidence_image(probabilities)
+    image = lesson.confidence_image(probabilities)
     assert image.shape == (2, 2, 4) and image.dtype == np.uint8
     np.testing.assert_array_equal(image[0, 0], [255, 255, 255, 255])
     for (i, j), k in (((0, 1), 0), ((1, 0), 1), ((1, 1), 2)):
-        np.testing.assert_array_equal(image[i, j, :3], rgb255(plots.CLASS_COLORS[k]))
+        np.testing.assert_array_equal(image[i, j, :3], rgb255(lesson.CLASS_COLORS[k]))
     assert (image[..., 3] == 255).all()
 
 
 def test_confidence_image_saturation_is_one_minus_normalized_entropy() -> None:
     p = losses.smooth_targets(np.array([0]), 3, 0.1)  # (0.9333, 0.0333, 0.0333)
     s = 1 - float(-np.sum(p * np.log(p))) / math.log(3)
-    expected = 255 * (1 - s * (1 - np.array(rgb255(plots.CLASS_COLORS[0])) / 255))
-    np.testing.assert_allclose(plots.confidence_image(p[None])[0, 0, :3], expected, atol=0.51)
-    confident = plots.confidence_image(np.array([[[0.999, 0.0005, 0.0005]]]))[0, 0, :3]
-    smoothed = plots.confidence_image(p[None])[0, 0, :3]
+    expected = 255 * (1 - s * (1 - np.array(rgb255(lesson.CLASS_COLORS[0])) / 255))
+    np.testing.assert_allclose(lesson.confidence_image(p[None])[0, 0, :3], expected, atol=0.51)
+    confident = lesson.confidence_image(np.array([[[0.999, 0.0005, 0.0005]]]))[0, 0, :3]
+    smoothed = lesson.confidence_image(p[None])[0, 0, :3]
     assert np.all(confident.astype(int) <= smoothed.astype(int))  # closer to the full colour
 
 
 def test_decision_regions_figure_one_panel_per_run() -> None:
     grids = smooth_grids()
-    final = {plots.run_label(*run): grids[run][-1] for run in RUNS}
+    final = {lesson.run_label(*run): grids[run][-1] for run in RUNS}
     points = np.array([[0.0, 1.0], [1.0, -1.0], [-1.0, -1.0]])
-    figure = plots.decision_regions_figure(final, EXTENT, points, np.array([0, 1, 2]))
+    figure = lesson.decision_regions_figure(final, EXTENT, points, np.array([0, 1, 2]))
     assert len(figure.axes) == 4
     for ax, (title, grid) in zip(figure.axes, final.items(), strict=True):
         assert ax.get_title() == title
         (image,) = ax.images
-        np.testing.assert_array_equal(image.get_array(), plots.confidence_image(grid))
+        np.testing.assert_array_equal(image.get_array(), lesson.confidence_image(grid))
         assert sum(len(c.get_offsets()) for c in ax.collections) == 3
-    assert plots.run_label("MLP", 0.1) == r"MLP, $\varepsilon$ = 0.1"
+    assert lesson.run_label("MLP", 0.1) == r"MLP, $\varepsilon$ = 0.1"
 
 
 def test_training_curves_figure() -> None:
     objectives = {run: np.linspace(1.0, 0.3, 201) for run in RUNS}
     test_loss = {run: np.linspace(1.0, 0.5, STEPS.size) for run in RUNS}
-    figure = plots.training_curves_figure(objectives, STEPS, test_loss, smoothed_floor=0.2911)
+    figure = lesson.training_curves_figure(objectives, STEPS, test_loss, smoothed_floor=0.2911)
     left, right = figure.axes
     assert len(right.lines) == 4
     np.testing.assert_array_equal(right.lines[0].get_xdata(), STEPS)
@@ -102,7 +104,7 @@ def test_reliability_figure_writes_the_ece_and_draws_the_accuracy() -> None:
         for name, scale in (("sharp", 4.0), ("soft", 0.5))
     }
     labels = rng.integers(0, 3, size=300)
-    figure = plots.reliability_figure(probs, labels, n_bins=15)
+    figure = lesson.reliability_figure(probs, labels, n_bins=15)
     assert len(figure.axes) == 2
     for ax, (name, p) in zip(figure.axes, probs.items(), strict=True):
         ece = calibration.expected_calibration_error(p, labels, 15)
@@ -120,8 +122,8 @@ def test_logit_gap_figure_marks_the_bound_and_counts_what_it_leaves_out() -> Non
         ("MLP", 0.0): np.array([1.0, 30.0, 90.0, -20.0]),
         ("MLP", 0.1): np.array([3.0, 3.3]),
     }
-    bound = plots.optimal_gap(3, 0.1)
-    figure = plots.logit_gap_figure(gaps, bound)
+    bound = losses.optimal_gap(3, 0.1)
+    figure = lesson.logit_gap_figure(gaps, bound)
     assert len(figure.axes) == 2
     for ax in figure.axes:
         assert any(line.get_xdata()[0] == pytest.approx(bound) for line in ax.lines)
@@ -136,7 +138,7 @@ def test_template_projection_figure_uses_the_mean_class_distance_as_unit() -> No
     centres = np.array([[0.0, 10.0], [-8.7, -5.0], [8.7, -5.0]])
     points = centres[labels] + rng.normal(size=(150, 2))
     templates = 2 * centres
-    figure = plots.template_projection_figure(
+    figure = lesson.template_projection_figure(
         {"a": points, "b": 3 * points}, labels, {"a": templates, "b": templates}
     )
     for ax in figure.axes:
@@ -168,9 +170,9 @@ def test_explorer_swaps_images_and_moves_markers() -> None:
             ):
                 run = (model, epsilon)
                 np.testing.assert_array_equal(
-                    ax.images[0].get_array(), plots.confidence_image(grids[run][index])
+                    ax.images[0].get_array(), lesson.confidence_image(grids[run][index])
                 )
-                assert ax.get_title() == f"{plots.run_label(model, epsilon)}, step {step}"
+                assert ax.get_title() == f"{lesson.run_label(model, epsilon)}, step {step}"
                 assert marker.get_xdata()[0] == step
                 assert marker.get_ydata()[0] == pytest.approx(ece[run][index])
                 assert f"ECE {ece[run][index]:.3f}" in explorer.readout.value
@@ -194,14 +196,14 @@ def test_explorer_needs_the_same_two_epsilons_for_every_model() -> None:
     del grids[("MLP", 0.1)]
     ece = {run: np.zeros(STEPS.size) for run in grids}
     with pytest.raises(ValueError, match="same two values of ε"):
-        widgets.training_checkpoints_explorer(
+        lesson.training_checkpoints_explorer(
             STEPS, grids, ece, ece, EXTENT, np.zeros((1, 2)), np.zeros(1, dtype=int)
         )
 
 
 def test_explorer_redraw_time() -> None:
     explorer, *_ = make_explorer()
-    durations = widgets.redraw_seconds(
+    durations = redraw_seconds(
         explorer, "step", [int(step) for step in [*STEPS, *STEPS[::-1]] * 3]
     )
     median = float(np.median(durations))
@@ -213,7 +215,7 @@ def test_explorer_redraw_time() -> None:
 
 
 def solution_9_1() -> np.ndarray:
-    logits, target, epsilon = exercises.SMOOTHED_GRADIENT_CASE
+    logits, target, epsilon = lesson.SMOOTHED_GRADIENT_CASE
     n, k = logits.shape
     q = (1 - epsilon) * np.eye(k)[target] + epsilon / k
     return (losses.softmax(logits, axis=1) - q) / n
@@ -221,19 +223,19 @@ def solution_9_1() -> np.ndarray:
 
 def test_exercise_9_1_solution_numpy_and_torch() -> None:
     torch = pytest.importorskip("torch")
-    assert exercises.check_smoothed_gradient(solution_9_1()).correct
-    assert exercises.check_smoothed_gradient(torch.tensor(solution_9_1())).correct
+    assert lesson.check_smoothed_gradient(solution_9_1()).correct
+    assert lesson.check_smoothed_gradient(torch.tensor(solution_9_1())).correct
     logits = torch.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
     labels = torch.tensor([1, 2])
     q = (1 - 0.2) * torch.nn.functional.one_hot(labels, 3) + 0.2 / 3
-    assert exercises.check_smoothed_gradient((torch.softmax(logits, dim=1) - q) / 2).correct
+    assert lesson.check_smoothed_gradient((torch.softmax(logits, dim=1) - q) / 2).correct
 
 
 def test_exercise_9_1_names_the_two_common_mistakes() -> None:
-    logits, target, _ = exercises.SMOOTHED_GRADIENT_CASE
-    hard = exercises.check_smoothed_gradient(losses.cross_entropy_grad(logits, target))
+    logits, target, _ = lesson.SMOOTHED_GRADIENT_CASE
+    hard = lesson.check_smoothed_gradient(losses.cross_entropy_grad(logits, target))
     assert not hard.correct and "hard targets" in hard.message
-    summed = exercises.check_smoothed_gradient(2 * solution_9_1())
+    summed = lesson.check_smoothed_gradient(2 * solution_9_1())
     assert not summed.correct and "sum" in summed.message
 
 
@@ -252,26 +254,26 @@ def test_exercise_9_1_names_the_two_common_mistakes() -> None:
     ],
 )
 def test_exercise_9_1_rejects_wrong_answers(answer) -> None:
-    feedback = exercises.check_smoothed_gradient(answer)
+    feedback = lesson.check_smoothed_gradient(answer)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 9.1: not yet.")
 
 
 def test_exercise_9_2_solution() -> None:
     answer = 3 / 6 * abs(2 / 3 - 0.9) + 1 / 6 * abs(1 - 0.65) + 2 / 6 * abs(0.5 - 0.5)
-    assert exercises.check_six_predictions_ece(answer).correct
-    assert exercises.check_six_predictions_ece(0.175).correct
+    assert lesson.check_six_predictions_ece(answer).correct
+    assert lesson.check_six_predictions_ece(0.175).correct
 
 
 def test_exercise_9_2_names_the_unweighted_mean() -> None:
     unweighted = (abs(2 / 3 - 0.9) + abs(1 - 0.65) + 0.0) / 3
-    feedback = exercises.check_six_predictions_ece(unweighted)
+    feedback = lesson.check_six_predictions_ece(unweighted)
     assert not feedback.correct and "plain mean" in feedback.message
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [0.175, 0.175], np.nan, 0.35, 0.2, -0.175])
 def test_exercise_9_2_rejects_wrong_answers(answer) -> None:
-    feedback = exercises.check_six_predictions_ece(answer)
+    feedback = lesson.check_six_predictions_ece(answer)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 9.2: not yet.")
 
@@ -300,8 +302,8 @@ def ceil_binning(probs, labels, n_bins):
 
 
 def test_exercise_9_3_accepts_the_solution_and_another_correct_binning() -> None:
-    assert exercises.check_ece_function(solution_9_3).correct
-    assert exercises.check_ece_function(ceil_binning).correct
+    assert lesson.check_ece_function(solution_9_3).correct
+    assert lesson.check_ece_function(ceil_binning).correct
 
 
 def unweighted(probs, labels, n_bins):
@@ -345,6 +347,6 @@ def raises(probs, labels, n_bins):
     ],
 )
 def test_exercise_9_3_rejects_wrong_functions_without_raising(function) -> None:
-    feedback = exercises.check_ece_function(function)
+    feedback = lesson.check_ece_function(function)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 9.3: not yet.")

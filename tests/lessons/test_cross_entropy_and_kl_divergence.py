@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from helpers import exercises, info, plots, widgets
+from helpers import info
+from helpers.explorer import redraw_seconds
+from helpers.lessons import cross_entropy_and_kl_divergence as lesson
 
 
 def _binary(p: float) -> np.ndarray:
@@ -17,7 +19,7 @@ def _binary(p: float) -> np.ndarray:
 
 @pytest.mark.parametrize(("p", "q"), [(0.7, 0.4), (0.9, 0.5), (0.5, 0.5), (0.3, 0.8), (0.25, 0.99)])
 def test_explorer_stacks_entropy_and_kl_into_cross_entropy(p: float, q: float) -> None:
-    explorer = widgets.cross_entropy_explorer()
+    explorer = lesson.cross_entropy_explorer()
     before = explorer.image.value
     explorer.controls["p"].value = p
     explorer.controls["q"].value = q
@@ -48,7 +50,7 @@ def test_explorer_stacks_entropy_and_kl_into_cross_entropy(p: float, q: float) -
 
 
 def test_one_hot_target_gives_minus_log_q_and_an_infinite_reverse_kl() -> None:
-    explorer = widgets.cross_entropy_explorer()
+    explorer = lesson.cross_entropy_explorer()
     explorer.controls["p"].value = 1.0
     explorer.controls["q"].value = 0.02
     assert f"H(p, q) = {-math.log(0.02):.4f} nats" in explorer.readout.value
@@ -62,14 +64,14 @@ def test_one_hot_target_gives_minus_log_q_and_an_infinite_reverse_kl() -> None:
 
 
 def test_plain_text_form() -> None:
-    assert repr(widgets.cross_entropy_explorer()) == (
+    assert repr(lesson.cross_entropy_explorer()) == (
         "Explorer: Cross-entropy = entropy + KL divergence (two outcomes) (p=0.7, q=0.4)"
     )
 
 
 def test_explorer_redraw_is_fast() -> None:
-    explorer = widgets.cross_entropy_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.cross_entropy_explorer()
+    durations = redraw_seconds(
         explorer, "q", [float(q) for q in np.round(np.linspace(0.01, 0.99, 25), 2)]
     )
     median = float(np.median(durations))
@@ -78,7 +80,7 @@ def test_explorer_redraw_is_fast() -> None:
 
 
 def test_figure_marks_both_divergences() -> None:
-    figure = plots.cross_entropy_and_kl_figure(0.9, q_mark=0.5)
+    figure = lesson.cross_entropy_and_kl_figure(0.9, q_mark=0.5)
     assert isinstance(figure, Figure) and len(figure.axes) == 2
     marks = [line.get_xydata()[0] for line in figure.axes[1].lines if line.get_marker() == "o"]
     np.testing.assert_allclose(
@@ -89,8 +91,8 @@ def test_figure_marks_both_divergences() -> None:
             [0.5, info.kl_divergence([0.5, 0.5], [0.9, 0.1])],
         ],
     )
-    assert len(plots.cross_entropy_and_kl_figure(0.3).axes[1].lines) == 3  # no marks
-    np.testing.assert_allclose(plots.binary_pair(np.array([0.2, 0.7])), [[0.2, 0.8], [0.7, 0.3]])
+    assert len(lesson.cross_entropy_and_kl_figure(0.3).axes[1].lines) == 3  # no marks
+    np.testing.assert_allclose(lesson.binary_pair(np.array([0.2, 0.7])), [[0.2, 0.8], [0.7, 0.3]])
 
 
 WRONG_NUMBERS = [None, "abc", [1.0, 2.0], np.zeros((2, 2)), float("nan"), 0.0]
@@ -99,15 +101,15 @@ WRONG_NUMBERS = [None, "abc", [1.0, 2.0], np.zeros((2, 2)), float("nan"), 0.0]
 @pytest.mark.parametrize(
     ("check", "solution", "near_miss"),
     [
-        (exercises.check_one_hot_cross_entropy, -math.log(0.3), -math.log(0.6)),
-        (exercises.check_smallest_cross_entropy, 1.0297, 0.0),
+        (lesson.check_one_hot_cross_entropy, -math.log(0.3), -math.log(0.6)),
+        (lesson.check_smallest_cross_entropy, 1.0297, 0.0),
     ],
 )
 def test_number_checks(check, solution, near_miss) -> None:
     assert check(solution).correct
     assert not check(near_miss).correct
     other_unit_or_bound = math.log(3)  # ln K, the largest entropy, is not the smallest H(p, q)
-    if check is exercises.check_one_hot_cross_entropy:
+    if check is lesson.check_one_hot_cross_entropy:
         other_unit_or_bound = -math.log2(0.3)  # bits, not nats
     assert not check(other_unit_or_bound).correct
     for wrong in WRONG_NUMBERS:
@@ -130,8 +132,8 @@ def test_kl_function_check() -> None:
     def raises(p: np.ndarray, q: np.ndarray) -> float:
         raise NotImplementedError("write me")
 
-    assert exercises.check_kl_divergence(solution).correct
+    assert lesson.check_kl_divergence(solution).correct
     for wrong in (reversed_arguments, cross_entropy_instead, raises, lambda p, q: p, None, "abc"):
-        feedback = exercises.check_kl_divergence(wrong)
+        feedback = lesson.check_kl_divergence(wrong)
         assert not feedback.correct and "Hint:" in str(feedback)
-    assert "raised NotImplementedError" in str(exercises.check_kl_divergence(raises))
+    assert "raised NotImplementedError" in str(lesson.check_kl_divergence(raises))

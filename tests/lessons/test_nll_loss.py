@@ -9,13 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import exercises, plots, widgets
+from helpers.explorer import Explorer, redraw_seconds
+from helpers.lessons import nll_loss as lesson
 
 Q = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]])  # the exercises' data
 
 
 def test_nll_curve_figure_marks_the_samples_on_minus_log_p_and_minus_p() -> None:
-    figure = plots.nll_curve_figure({"a": [0.2612, 0.25], "b": [0.5]}, {"raw": 0.5})
+    figure = lesson.nll_curve_figure({"a": [0.2612, 0.25], "b": [0.5]}, {"raw": 0.5})
     (ax,) = figure.axes
     curve, raw_line = ax.lines[0], ax.lines[1]
     np.testing.assert_allclose(curve.get_ydata(), -np.log(curve.get_xdata()))
@@ -30,7 +31,7 @@ def test_nll_curve_figure_marks_the_samples_on_minus_log_p_and_minus_p() -> None
     assert (0.5, -0.5) in points  # document 000's NLLLoss on probabilities
 
 
-def weighted_state(explorer: widgets.Explorer) -> tuple[list[float], float, float]:
+def weighted_state(explorer: Explorer) -> tuple[list[float], float, float]:
     ax = explorer.figure.axes[0]
     outlined = [patch.get_height() for patch in ax.patches if not patch.get_fill()]
     mean_line, per_n_line = ax.lines[0], ax.lines[1]
@@ -38,7 +39,7 @@ def weighted_state(explorer: widgets.Explorer) -> tuple[list[float], float, floa
 
 
 def test_weighted_nll_explorer_draws_torchs_weighted_mean() -> None:
-    explorer = widgets.weighted_nll_explorer()
+    explorer = lesson.weighted_nll_explorer()
     assert repr(explorer) == (
         "Explorer: NLLLoss with class weights: the weighted mean (w0=1.0, w1=1.0, w2=1.0)"
     )
@@ -67,7 +68,7 @@ def test_weighted_nll_explorer_draws_torchs_weighted_mean() -> None:
 
 
 def test_weighted_nll_explorer_all_weights_zero_gives_nan() -> None:
-    explorer = widgets.weighted_nll_explorer()
+    explorer = lesson.weighted_nll_explorer()
     for name in ("w0", "w1", "w2"):
         explorer.controls[name].value = 0.0
     _, mean, per_n = weighted_state(explorer)
@@ -76,8 +77,8 @@ def test_weighted_nll_explorer_all_weights_zero_gives_nan() -> None:
 
 
 def test_weighted_nll_explorer_redraw_is_fast() -> None:
-    explorer = widgets.weighted_nll_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.weighted_nll_explorer()
+    durations = redraw_seconds(
         explorer, "w2", [float(value) for value in np.linspace(0.0, 5.0, 21)]
     )
     median = float(np.median(durations))
@@ -104,27 +105,27 @@ def my_nll_loss(log_probs, target, weight):
 
 
 def test_exercise_solutions_are_correct() -> None:
-    assert exercises.check_weighted_nll_mean(solution_5_1()).correct
+    assert lesson.check_weighted_nll_mean(solution_5_1()).correct
     # the notebook's hand solution
     hand = (-1 * math.log(0.7) - 2 * math.log(0.6) - 4 * math.log(0.25)) / (1 + 2 + 4)
-    assert exercises.check_weighted_nll_mean(hand).correct
-    assert exercises.check_weighted_nll_mean(torch.tensor(hand)).correct
-    assert exercises.check_ignored_nll_mean(solution_5_2()).correct
-    assert exercises.check_ignored_nll_mean((-math.log(0.7) - math.log(0.25)) / 2).correct
-    assert exercises.check_nll_loss_function(my_nll_loss).correct
+    assert lesson.check_weighted_nll_mean(hand).correct
+    assert lesson.check_weighted_nll_mean(torch.tensor(hand)).correct
+    assert lesson.check_ignored_nll_mean(solution_5_2()).correct
+    assert lesson.check_ignored_nll_mean((-math.log(0.7) - math.log(0.25)) / 2).correct
+    assert lesson.check_nll_loss_function(my_nll_loss).correct
 
 
 def test_exercise_checks_name_the_divide_by_n_mistake() -> None:
     divided_by_n = (-1 * math.log(0.7) - 2 * math.log(0.6) - 4 * math.log(0.25)) / 3
-    feedback = exercises.check_weighted_nll_mean(divided_by_n)
+    feedback = lesson.check_weighted_nll_mean(divided_by_n)
     assert not feedback and "divided by N = 3" in feedback.message
-    feedback = exercises.check_ignored_nll_mean((-math.log(0.7) - math.log(0.25)) / 3)
+    feedback = lesson.check_ignored_nll_mean((-math.log(0.7) - math.log(0.25)) / 3)
     assert not feedback and "divided by N = 3" in feedback.message
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [1.0, 2.0], 0.5, float("nan"), np.zeros((2, 2))])
 def test_number_checks_answer_not_yet_without_raising(answer) -> None:
-    for check in (exercises.check_weighted_nll_mean, exercises.check_ignored_nll_mean):
+    for check in (lesson.check_weighted_nll_mean, lesson.check_ignored_nll_mean):
         feedback = check(answer)
         assert not feedback.correct
         assert str(feedback).startswith("✗ Exercise 5.")
@@ -143,6 +144,6 @@ def raises(log_probs, target, weight):
     [None, "abc", 1.0, raises, unweighted_mean, lambda log_probs, target, weight: np.zeros(2)],
 )
 def test_function_check_answers_not_yet_without_raising(function) -> None:
-    feedback = exercises.check_nll_loss_function(function)
+    feedback = lesson.check_nll_loss_function(function)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 5.3")

@@ -9,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import exercises, plots, widgets
+from helpers.explorer import Explorer, redraw_seconds
+from helpers.lessons import cross_entropy_loss_in_pytorch as lesson
 
 X_004 = np.array(  # document 004's printed x_input
     [[2.8883, 0.1760, 1.0774], [1.1216, -0.0562, 0.0660], [-1.3939, -0.0967, 0.5853]],
@@ -18,7 +19,7 @@ X_004 = np.array(  # document 004's printed x_input
 
 
 def test_softmax_bars_figure_shows_each_rows_softmax_and_loss() -> None:
-    figure = plots.softmax_bars_figure(X_004, np.array([1, 2, 0]), title="004")
+    figure = lesson.softmax_bars_figure(X_004, np.array([1, 2, 0]), title="004")
     axes = figure.axes
     assert len(axes) == 3
     softmax = F.softmax(torch.from_numpy(X_004), dim=1).numpy()
@@ -31,7 +32,7 @@ def test_softmax_bars_figure_shows_each_rows_softmax_and_loss() -> None:
         assert green == [y]
 
 
-def explorer_state(explorer: widgets.Explorer):
+def explorer_state(explorer: Explorer):
     ax_loss, ax_probability = explorer.figure.axes
     curve, asymptote, point = ax_loss.lines[:3]
     bars = [patch.get_height() for patch in ax_probability.patches]
@@ -39,7 +40,7 @@ def explorer_state(explorer: widgets.Explorer):
 
 
 def test_target_logit_explorer_tracks_torchs_cross_entropy() -> None:
-    explorer = widgets.target_logit_explorer()
+    explorer = lesson.target_logit_explorer()
     assert repr(explorer) == (
         "Explorer: Cross-entropy vs the target logit (target_logit=2.4, competitor_logit=3.6)"
     )
@@ -67,8 +68,8 @@ def test_target_logit_explorer_tracks_torchs_cross_entropy() -> None:
 
 
 def test_target_logit_explorer_redraw_is_fast() -> None:
-    explorer = widgets.target_logit_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.target_logit_explorer()
+    durations = redraw_seconds(
         explorer, "target_logit", [float(value) for value in np.linspace(-4.0, 10.0, 21)]
     )
     median = float(np.median(durations))
@@ -94,31 +95,31 @@ def naive_cross_entropy(logits, target):
 
 def test_exercise_solutions_are_correct() -> None:
     answer = math.log(math.exp(2.0) + math.exp(1.0) + math.exp(0.1)) - 2.0
-    assert exercises.check_cross_entropy_by_hand(answer).correct
-    assert exercises.check_cross_entropy_by_hand(
+    assert lesson.check_cross_entropy_by_hand(answer).correct
+    assert lesson.check_cross_entropy_by_hand(
         F.cross_entropy(torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0]))
     ).correct
     gradient = (torch.softmax(LOGITS_6_2, dim=1) - F.one_hot(TARGET_6_2, num_classes=3)) / 2
-    assert exercises.check_cross_entropy_gradient(gradient).correct
-    assert exercises.check_cross_entropy_gradient(gradient.numpy().tolist()).correct
-    assert exercises.check_stable_cross_entropy(my_cross_entropy).correct
+    assert lesson.check_cross_entropy_gradient(gradient).correct
+    assert lesson.check_cross_entropy_gradient(gradient.numpy().tolist()).correct
+    assert lesson.check_stable_cross_entropy(my_cross_entropy).correct
 
 
 def test_gradient_check_names_the_sum_mistake() -> None:
     gradient_of_sum = torch.softmax(LOGITS_6_2, dim=1) - F.one_hot(TARGET_6_2, num_classes=3)
-    feedback = exercises.check_cross_entropy_gradient(gradient_of_sum)
+    feedback = lesson.check_cross_entropy_gradient(gradient_of_sum)
     assert not feedback and "gradient of the sum" in feedback.message
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [1.0, 2.0], 0.4, float("nan")])
 def test_number_check_answers_not_yet_without_raising(answer) -> None:
-    feedback = exercises.check_cross_entropy_by_hand(answer)
+    feedback = lesson.check_cross_entropy_by_hand(answer)
     assert not feedback.correct and str(feedback).startswith("✗ Exercise 6.1")
 
 
 @pytest.mark.parametrize("answer", [None, "abc", np.zeros((3, 2)), np.zeros((2, 3)), 1.0])
 def test_gradient_check_answers_not_yet_without_raising(answer) -> None:
-    feedback = exercises.check_cross_entropy_gradient(answer)
+    feedback = lesson.check_cross_entropy_gradient(answer)
     assert not feedback.correct and str(feedback).startswith("✗ Exercise 6.2")
 
 
@@ -128,5 +129,5 @@ def raises(logits, target):
 
 @pytest.mark.parametrize("function", [None, "abc", raises, naive_cross_entropy, lambda x, y: 0.0])
 def test_function_check_answers_not_yet_without_raising(function) -> None:
-    feedback = exercises.check_stable_cross_entropy(function)
+    feedback = lesson.check_stable_cross_entropy(function)
     assert not feedback.correct and str(feedback).startswith("✗ Exercise 6.3")

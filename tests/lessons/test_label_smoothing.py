@@ -9,7 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import exercises, losses, plots, widgets
+from helpers import losses
+from helpers.explorer import redraw_seconds
+from helpers.lessons import label_smoothing as lesson
 
 
 def analytic_loss(gap: np.ndarray, num_classes: int, epsilon: float) -> np.ndarray:
@@ -22,7 +24,7 @@ def analytic_loss(gap: np.ndarray, num_classes: int, epsilon: float) -> np.ndarr
 @pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.5, 0.99])
 def test_smoothed_loss_vs_gap_matches_the_closed_form_and_torch(num_classes, epsilon) -> None:
     gap = np.linspace(-2, 10, 25)
-    values = plots.smoothed_loss_vs_gap(gap, num_classes, epsilon)
+    values = losses.smoothed_loss_vs_gap(gap, num_classes, epsilon)
     expected = analytic_loss(gap, num_classes, epsilon)
     np.testing.assert_allclose(values, expected, rtol=1e-9, atol=1e-12)
     logits = torch.zeros(gap.size, num_classes, dtype=torch.float64)
@@ -36,29 +38,29 @@ def test_smoothed_loss_vs_gap_matches_the_closed_form_and_torch(num_classes, eps
 @pytest.mark.parametrize("num_classes", [2, 4, 10])
 @pytest.mark.parametrize("epsilon", [0.01, 0.1, 0.5, 0.9])
 def test_optimal_gap_is_the_minimum_of_the_loss(num_classes, epsilon) -> None:
-    best = plots.optimal_gap(num_classes, epsilon)
+    best = losses.optimal_gap(num_classes, epsilon)
     assert best == pytest.approx(math.log(1 + num_classes * (1 - epsilon) / epsilon))
     around = best + np.array([-1e-3, 0.0, 1e-3])
-    values = plots.smoothed_loss_vs_gap(around, num_classes, epsilon)
+    values = losses.smoothed_loss_vs_gap(around, num_classes, epsilon)
     assert values[1] < values[0] and values[1] < values[2]
     target = losses.smooth_targets(np.array(0), num_classes, epsilon)
     entropy = -np.sum(target * np.log(target))
     assert values[1] == pytest.approx(entropy, rel=1e-12)
-    assert plots.optimal_gap(num_classes, 0.0) == math.inf
+    assert losses.optimal_gap(num_classes, 0.0) == math.inf
 
 
 def test_figure_marks_one_minimum_per_positive_epsilon() -> None:
     epsilons = (0.0, 0.05, 0.1, 0.2, 0.4)
-    figure = plots.label_smoothing_gap_figure(num_classes=4, epsilons=epsilons)
+    figure = lesson.label_smoothing_gap_figure(num_classes=4, epsilons=epsilons)
     (ax,) = figure.axes
     dots = [line for line in ax.lines if line.get_marker() == "o"]
     assert len(dots) == len(epsilons) - 1
     for dot, epsilon in zip(dots, epsilons[1:], strict=True):
-        assert dot.get_xdata()[0] == pytest.approx(plots.optimal_gap(4, epsilon))
+        assert dot.get_xdata()[0] == pytest.approx(losses.optimal_gap(4, epsilon))
 
 
 def test_explorer_moves_bars_curve_and_marker_with_epsilon_and_k() -> None:
-    explorer = widgets.label_smoothing_explorer()
+    explorer = lesson.label_smoothing_explorer()
     assert repr(explorer) == "Explorer: Label smoothing vs ε (epsilon=0.1, num_classes=4)"
     left, right = explorer.figure.axes
     curve = right.lines[1]
@@ -73,7 +75,7 @@ def test_explorer_moves_bars_curve_and_marker_with_epsilon_and_k() -> None:
             np.testing.assert_allclose(heights, target)
             expected = analytic_loss(curve.get_xdata(), num_classes, epsilon)
             np.testing.assert_allclose(curve.get_ydata(), expected, rtol=1e-9, atol=1e-12)
-            best = plots.optimal_gap(num_classes, epsilon)
+            best = losses.optimal_gap(num_classes, epsilon)
             assert point.get_xdata()[0] == pytest.approx(best)
             assert point.get_ydata()[0] == pytest.approx(analytic_loss(best, num_classes, epsilon))
             assert f"= {best:.4f}" in explorer.readout.value
@@ -82,7 +84,7 @@ def test_explorer_moves_bars_curve_and_marker_with_epsilon_and_k() -> None:
 
 
 def test_explorer_at_epsilon_zero_has_no_minimum() -> None:
-    explorer = widgets.label_smoothing_explorer()
+    explorer = lesson.label_smoothing_explorer()
     explorer.controls["epsilon"].value = 0.0
     assert "no finite minimum" in explorer.readout.value
     _, right = explorer.figure.axes
@@ -91,8 +93,8 @@ def test_explorer_at_epsilon_zero_has_no_minimum() -> None:
 
 
 def test_explorer_redraw_time() -> None:
-    explorer = widgets.label_smoothing_explorer()
-    durations = widgets.redraw_seconds(
+    explorer = lesson.label_smoothing_explorer()
+    durations = redraw_seconds(
         explorer, "epsilon", [round(float(epsilon), 2) for epsilon in np.linspace(0.0, 0.99, 23)]
     )
     median = float(np.median(durations))
@@ -107,9 +109,9 @@ def solution_7_3(logits, target, epsilon):
 
 
 def test_exercise_solutions_are_correct() -> None:
-    assert exercises.check_smoothed_true_class(1 - 0.1 + 0.1 / 10).correct
-    assert exercises.check_optimal_gap(math.log((1 - 0.1 + 0.1 / 10) / (0.1 / 10))).correct
-    assert exercises.check_label_smoothed_loss(solution_7_3).correct
+    assert lesson.check_smoothed_true_class(1 - 0.1 + 0.1 / 10).correct
+    assert lesson.check_optimal_gap(math.log((1 - 0.1 + 0.1 / 10) / (0.1 / 10))).correct
+    assert lesson.check_label_smoothed_loss(solution_7_3).correct
 
 
 WRONG_NUMBERS = [None, "abc", [1.0, 2.0], float("nan"), np.zeros((2, 2))]
@@ -117,14 +119,14 @@ WRONG_NUMBERS = [None, "abc", [1.0, 2.0], float("nan"), np.zeros((2, 2))]
 
 @pytest.mark.parametrize("answer", [0.9, 0.91 + 1e-3, *WRONG_NUMBERS])
 def test_exercise_7_1_rejects_wrong_answers(answer) -> None:
-    feedback = exercises.check_smoothed_true_class(answer)
+    feedback = lesson.check_smoothed_true_class(answer)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 7.1: not yet.")
 
 
 @pytest.mark.parametrize("answer", [math.log(0.9 / (0.1 / 9)), math.log10(91), *WRONG_NUMBERS])
 def test_exercise_7_2_rejects_wrong_answers(answer) -> None:
-    assert not exercises.check_optimal_gap(answer).correct
+    assert not lesson.check_optimal_gap(answer).correct
 
 
 def plain_cross_entropy(logits, target, epsilon):
@@ -151,6 +153,6 @@ def raises(logits, target, epsilon):
     "function", [plain_cross_entropy, variant_smoothing, per_sample, raises, None, "abc"]
 )
 def test_exercise_7_3_rejects_wrong_functions_without_raising(function) -> None:
-    feedback = exercises.check_label_smoothed_loss(function)
+    feedback = lesson.check_label_smoothed_loss(function)
     assert not feedback.correct
     assert str(feedback).startswith("✗ Exercise 7.3: not yet.")

@@ -1,0 +1,237 @@
+"""Figures, explorers and exercise checks of the notebook
+``notebooks/04_log_softmax_and_numerical_stability.ipynb``.
+
+Lesson 4 · Log-softmax and numerical stability.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers import losses
+from helpers.explorer import Explorer
+from helpers.feedback import (
+    Feedback,
+    check_array,
+    check_function,
+    check_number,
+)
+from helpers.figures import COLORS, new_figure
+
+
+def logsumexp_figure() -> Figure:
+    r"""LSE(0, t) = ln(e^0 + e^t) against t: a smooth maximum of the two logits 0 and t.
+
+    .. math:: \max(0, t) \le \operatorname{LSE}(0, t) \le \max(0, t) + \ln 2
+
+    In general max_k v_k <= LSE(v) <= max_k v_k + ln C for C logits; the upper bound is reached
+    when all logits are equal (t = 0 here), the lower one approached when one logit dominates.
+    """
+    t = np.linspace(-6.0, 6.0, 481)
+    pairs = np.stack([np.zeros_like(t), t], axis=-1)
+    lse = losses.logsumexp(pairs, axis=-1)
+    top = np.maximum(0.0, t)
+    figure, (ax,) = new_figure(1, figsize=(6.4, 3.8))
+    ax.fill_between(
+        t, top, top + np.log(2.0), color=COLORS["reference"], alpha=0.15,
+        label=r"between max and max + $\ln 2$",
+    )
+    ax.plot(t, top, ls="--", color=COLORS["neutral"], label=r"$\max(0, t)$")
+    ax.plot(t, lse, color=COLORS["model"], lw=2, label=r"$\mathrm{LSE}(0, t) = \ln(1 + e^t)$")
+    ax.set(xlabel="t", ylabel="nats", title="log-sum-exp is a smooth maximum: LSE(0, t)")
+    ax.legend(loc="upper left")
+    return figure
+
+
+def _float32_pairs(shift: float | np.ndarray, gap: float | np.ndarray) -> np.ndarray:
+    """Logits (c, c - g) in float32, pairs along the last axis."""
+    c, g = np.broadcast_arrays(np.asarray(shift, dtype=np.float64), np.asarray(gap, np.float64))
+    return np.stack([c, c - g], axis=-1).astype(np.float32)
+
+
+def _naive_log_softmax(v: np.ndarray) -> np.ndarray:
+    """log(exp(v) / sum exp(v)) as written, in v's dtype: overflows and underflows silently."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        e = np.exp(v)
+        return np.log(e / e.sum(axis=-1, keepdims=True))
+
+
+def _naive_logsumexp(v: np.ndarray) -> np.ndarray:
+    """log(sum exp(v)) as written, in v's dtype."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        return np.log(np.exp(v).sum(axis=-1))
+
+
+def _drawable(y: np.ndarray) -> np.ndarray:
+    """inf and nan become nan, which matplotlib leaves out of a line."""
+    return np.where(np.isfinite(y), y, np.nan)
+
+
+def log_softmax_float32_explorer() -> Explorer:
+    r"""Logits v = (c, c - g) in float32: naive log(softmax(v)) against log_softmax(v).
+
+    .. math:: \log \operatorname{softmax}(v)_1 = v_1 - \operatorname{LSE}(v)
+              = -g - \ln(1 + e^{-g}),
+              \qquad \operatorname{LSE}(v) = c + \ln(1 + e^{-g})
+
+    Left: log p_1 against the gap g, for the current shift c. log_softmax does not depend on c;
+    the naive log(exp(v) / sum exp(v)) loses digits once e^{c-g} is subnormal, is -inf once it
+    underflows to 0 (c - g < -103.3) and nan once e^c overflows (c > 88.7). Right: LSE(v)
+    against c for the current g: stable ``losses.logsumexp`` and naive log(sum(exp(v))).
+    """
+    gaps = np.linspace(0.0, 150.0, 601)
+    shifts = np.linspace(-120.0, 120.0, 481)
+    overflow = float(np.log(np.finfo(np.float32).max))
+
+    def build(figure: Figure):
+        gap_ax, shift_ax = figure.subplots(1, 2)
+        (stable_gap,) = gap_ax.plot(
+            gaps, gaps * 0, color=COLORS["target"], lw=4, alpha=0.5,
+            label="log_softmax(v)[1]", animated=True,
+        )
+        (naive_gap,) = gap_ax.plot(
+            gaps, gaps * 0, color=COLORS["model"], lw=1.5,
+            label="log(softmax(v))[1]", animated=True,
+        )
+        (stable_dot,) = gap_ax.plot([], [], "o", color=COLORS["target"], animated=True)
+        (naive_dot,) = gap_ax.plot([], [], "x", color=COLORS["model"], ms=9, animated=True)
+        gap_note = gap_ax.text(
+            0.03, 0.05, "", transform=gap_ax.transAxes, color=COLORS["model"],
+            animated=True,
+        )
+        gap_ax.set(
+            xlabel="gap g = $v_0 - v_1$", ylabel="$\\log p_1$ (float32)", xlim=(0, 150),
+            ylim=(-160, 10), title="log-probability of the lower logit",
+        )
+        gap_ax.legend(loc="upper right", fontsize="small")
+
+        (stable_shift,) = shift_ax.plot(
+            shifts, shifts * 0, color=COLORS["target"], lw=4, alpha=0.5,
+            label="logsumexp(v)", animated=True,
+        )
+        (naive_shift,) = shift_ax.plot(
+            shifts, shifts * 0, color=COLORS["model"], lw=1.5,
+            label="log(sum(exp(v)))", animated=True,
+        )
+        (shift_dot,) = shift_ax.plot([], [], "o", color=COLORS["target"], animated=True)
+        shift_ax.axvline(overflow, ls=":", lw=1, color=COLORS["neutral"])
+        shift_ax.text(
+            overflow - 2, -125, f"$e^c$ overflows for c > {overflow:.1f}", ha="right",
+            fontsize="small", color=COLORS["neutral"],
+        )
+        shift_note = shift_ax.text(
+            0.97, 0.45, "", transform=shift_ax.transAxes, ha="right",
+            color=COLORS["model"], animated=True,
+        )
+        shift_ax.set(
+            xlabel="shift c (both logits)", ylabel="LSE(v) (float32)", xlim=(-120, 120),
+            ylim=(-135, 135), title="LSE(v + c) = LSE(v) + c",
+        )
+        shift_ax.legend(loc="upper left", fontsize="small")
+
+        def update(gap: float, shift: float) -> str:
+            over_gaps = _float32_pairs(shift, gaps)
+            stable_gap.set_ydata(losses.log_softmax(over_gaps)[:, 1])
+            naive_gap.set_ydata(_drawable(_naive_log_softmax(over_gaps)[:, 1]))
+            over_shifts = _float32_pairs(shifts, gap)
+            stable_shift.set_ydata(losses.logsumexp(over_shifts))
+            naive_shift.set_ydata(_drawable(_naive_logsumexp(over_shifts)))
+
+            v = _float32_pairs(shift, gap)
+            stable = losses.log_softmax(v)
+            naive = _naive_log_softmax(v)
+            lse = losses.logsumexp(v)
+            naive_lse = _naive_logsumexp(v)
+            stable_dot.set_data([gap], [stable[1]])
+            naive_dot.set_data([gap], _drawable(naive[1:]))
+            shift_dot.set_data([shift], [lse])
+            gap_note.set_text("" if np.isfinite(naive[1]) else f"naive: {naive[1]}")
+            shift_note.set_text("" if np.isfinite(naive_lse) else f"naive: {naive_lse}")
+            return (
+                f"v = [{v[0]:g}, {v[1]:g}] in float32: "
+                f"log_softmax(v) = [{stable[0]:.4f}, {stable[1]:.4f}], "
+                f"log(softmax(v)) = [{naive[0]:.4f}, {naive[1]:.4f}]; "
+                f"logsumexp(v) = {lse:.4f}, log(sum(exp(v))) = {naive_lse:.4f}"
+            )
+
+        return update
+
+    controls = {
+        "gap": ipywidgets.FloatSlider(
+            value=100.0, min=0.0, max=150.0, step=0.5, description="gap g",
+            readout_format=".1f",
+        ),
+        "shift": ipywidgets.FloatSlider(
+            value=0.0, min=-120.0, max=120.0, step=1.0, description="shift c",
+            readout_format=".0f",
+        ),
+    }
+    return Explorer(
+        "float32 logits (c, c - g): log(softmax) against log_softmax", controls, build,
+        figsize=(10.0, 3.8),
+    )
+
+
+def check_huge_logit_log_probability(answer: Any) -> Feedback:
+    r"""Exercise 4.1: log softmax([1000, 1001, 1002])_0, computed without overflow.
+
+    .. math:: \log \operatorname{softmax}(v)_0 = v_0 - \operatorname{LSE}(v)
+              = -2 - \ln(1 + e^{-1} + e^{-2})
+    """
+    expected = float(losses.log_softmax(np.array([1000.0, 1001.0, 1002.0]))[0])
+    return check_number(
+        "Exercise 4.1",
+        answer,
+        expected,
+        hint="Shift by the maximum 1002: the logits become [-2, -1, 0], and "
+        "log softmax_0 = -2 - ln(e^-2 + e^-1 + e^0). math.exp(1000) would overflow.",
+    )
+
+
+def check_stable_logsumexp(function: Any) -> Feedback:
+    """Exercise 4.2: ``stable_logsumexp(x, axis)`` in NumPy, finite where the naive one is not.
+
+    Compared with :func:`helpers.losses.logsumexp` (no ``keepdims``: the axis is removed) on
+    1-D, 2-D and 3-D inputs, including logits of ±1000.
+    """
+    rng = np.random.default_rng(4)
+    cases = [
+        (np.array([0.1, 0.2, 0.3, 0.4]), -1),
+        (np.array([[0.1, 0.2, 0.3, 0.4], [0.1, 0.1, 0.1, 0.1]]), 1),
+        (np.array([1000.0, 0.0]), 0),
+        (np.array([[-1000.0, -1000.0], [1000.0, 999.0]]), 1),
+        (rng.normal(scale=300.0, size=(3, 4)), 0),
+        (rng.normal(scale=300.0, size=(2, 3, 4)), 1),
+    ]
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        return check_function(
+            "Exercise 4.2",
+            function,
+            losses.logsumexp,
+            cases,
+            hint="m = np.max(x, axis=axis, keepdims=True); LSE = m + log(sum(exp(x - m))) along "
+            "the axis; remove the kept axis at the end (np.squeeze(..., axis=axis)).",
+        )
+
+
+def check_log_softmax_gradient(answer: Any) -> Feedback:
+    r"""Exercise 4.3: the gradient of log softmax(x)_1 with respect to x = [1.2, 2.4, 3.6].
+
+    .. math:: \frac{\partial}{\partial x_j} \log \operatorname{softmax}(x)_k
+              = [j = k] - \operatorname{softmax}(x)_j
+    """
+    x = np.array([1.2, 2.4, 3.6])
+    expected = losses.one_hot(np.array(1), x.size) - losses.softmax(x)
+    return check_array(
+        "Exercise 4.3",
+        answer,
+        expected,
+        rtol=1e-4,
+        atol=1e-4,
+        hint="Either autograd (x.requires_grad_(), F.log_softmax(x, dim=0)[1].backward(), "
+        "x.grad) or the formula onehot(1) - softmax(x): three numbers that sum to 0.",
+    )
