@@ -5,15 +5,15 @@
     .venv/bin/python benchmarks/suite_time.py --jobs 2         # two kernels at a time
     .venv/bin/python benchmarks/suite_time.py --json benchmarks/suite_time.json
 
-Each notebook runs through :func:`tools.execute_notebooks.execute` (one clean top-to-bottom run
-in a new ``python3`` kernel, widget state kept) with its final write captured in memory
-(:mod:`tools.in_memory`): the ``.ipynb`` files are never written. Printed per notebook: the wall
-time of the whole call (read, kernel start, every cell, kernel shutdown) and, in brackets, the
-part ``execute_notebooks`` itself measures (kernel start to shutdown). The 1-minute load average
-is printed before and after, since other processes on the machine slow every number down.
-With ``--jobs 2`` two notebooks run at a time, each in a worker process of its own (as the
-two pytest-xdist workers of ``make test`` do); each notebook's time then includes the
-competition for the cores, and the total is the wall time of the whole run.
+Each notebook runs through :func:`tools.execute_notebooks.run` (one clean top-to-bottom run in a
+new ``python3`` kernel, widget state kept, as ``make execute`` does), which keeps the result in
+memory: the ``.ipynb`` files are never written. Printed per notebook: the wall time of the whole
+call (read, kernel start, every cell, kernel shutdown) and, in brackets, the part
+``execute_notebooks`` itself measures (kernel start to shutdown). The 1-minute load average is
+printed before and after, since other processes on the machine slow every number down. With
+``--jobs 2`` two notebooks run at a time, each in a worker process of its own (as the two
+pytest-xdist workers of ``make test`` do); each notebook's time then includes the competition
+for the cores, and the total is the wall time of the whole run.
 
 Goal: the whole series in at most 60 s on a 2-core machine (exit status 1 with ``--check`` if
 not met).
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: import tools.* from the repository
 
-from tools.in_memory import execute_in_memory  # noqa: E402
+from tools import execute_notebooks  # noqa: E402
 
 GOAL_SECONDS = 60.0
 
@@ -42,10 +42,10 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def run(path: Path) -> tuple[float, float]:
+def timed_run(path: Path) -> tuple[float, float]:
     """Wall seconds of one in-memory execution, and the seconds ``execute_notebooks`` measured."""
     started = time.perf_counter()
-    _, kernel = execute_in_memory(path)
+    _, kernel = execute_notebooks.run(path)
     return time.perf_counter() - started, kernel
 
 
@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     started = time.perf_counter()
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        # the patch of tools.in_memory is per process: parallel runs cannot write a notebook
-        for path, (wall, kernel) in zip(paths, pool.map(run, paths), strict=True):
+        for path, (wall, kernel) in zip(paths, pool.map(timed_run, paths), strict=True):
             rows.append({"notebook": path.name, "wall_s": round(wall, 2),
                          "kernel_s": round(kernel, 2), "load_1min": round(load_average(), 2)})
             print(f"{wall:6.1f} s  ({kernel:5.1f} s in the kernel)  {path.name}", flush=True)

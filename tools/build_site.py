@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from tools.in_memory import execute_in_memory
+from tools.execute_notebooks import run
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -125,7 +125,7 @@ def notebook_paths(folder: Path = NOTEBOOKS) -> list[Path]:
 def read(path: Path, *, execute: bool = False) -> nbformat.NotebookNode:
     """The notebook as stored, or executed in memory in a fresh kernel (never written back)."""
     if execute:
-        return execute_in_memory(path)[0]
+        return run(path)[0]
     return nbformat.read(path, as_version=4)
 
 
@@ -272,20 +272,26 @@ def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool 
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
+def command_line(build: Callable[..., Path], default_out: Path, argv: list[str] | None) -> int:
+    """The command line of ``make html`` and ``make slides``: ``[--out DIR] [--execute] [NB…]``."""
+    summary = sys.modules[build.__module__].__doc__.split("\n\n")[0]
+    parser = argparse.ArgumentParser(description=summary)
+    parser.add_argument("--out", type=Path, default=default_out)
     parser.add_argument("--execute", action="store_true",
                         help="run each notebook in a fresh kernel first (in memory)")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN_*.ipynb")
     args = parser.parse_args(argv)
     try:
-        index = build_html(args.out, args.notebooks or None, execute=args.execute)
+        index = build(args.out, args.notebooks or None, execute=args.execute)
     except MissingAssets as error:
         print(error, file=sys.stderr)
         return 1
     print(f"open {index}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command_line(build_html, ROOT / "build" / "site", argv)
 
 
 if __name__ == "__main__":

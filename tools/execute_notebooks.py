@@ -20,7 +20,12 @@ from nbclient import NotebookClient
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def execute(path: Path) -> float:
+def run(path: Path) -> tuple[nbformat.NotebookNode, float]:
+    """The notebook at ``path`` executed in a fresh kernel, and the seconds that took.
+
+    Nothing is written: :func:`execute` stores the result, the site builders (``--execute``)
+    and ``benchmarks/suite_time.py`` use it as it is.
+    """
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata["kernelspec"] = KERNELSPEC
     for cell in notebook.cells:
@@ -44,6 +49,12 @@ def execute(path: Path) -> float:
     notebook.metadata.pop("papermill", None)
     notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
     nbformat.validate(notebook)
+    return notebook, elapsed
+
+
+def execute(path: Path) -> float:
+    """Execute the notebook at ``path`` and store its outputs in place; the seconds it ran."""
+    notebook, elapsed = run(path)
     nbformat.write(notebook, path)
     return elapsed
 

@@ -30,7 +30,6 @@ HTML site (:mod:`tools.build_site`) and work offline; explorers show their saved
 
 from __future__ import annotations
 
-import argparse
 import copy
 import sys
 from collections.abc import Iterable
@@ -117,19 +116,7 @@ def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: boo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=build_site.ROOT / "build" / "slides")
-    parser.add_argument("--execute", action="store_true",
-                        help="run each notebook in a fresh kernel first (in memory)")
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN_*.ipynb")
-    args = parser.parse_args(argv)
-    try:
-        index = build_slides(args.out, args.notebooks or None, execute=args.execute)
-    except build_site.MissingAssets as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"open {index}")
-    return 0
+    return build_site.command_line(build_slides, build_site.ROOT / "build" / "slides", argv)
 
 
 if __name__ == "__main__":
