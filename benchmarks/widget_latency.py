@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from helpers import lessons  # noqa: E402
-from helpers.explorer import redraw_seconds  # noqa: E402
+from helpers.explorer import REDRAW_GOAL_SECONDS, sweep_seconds  # noqa: E402
 
-GOAL_MEDIAN_MS = 50.0
+GOAL_MEDIAN_MS = 1000 * REDRAW_GOAL_SECONDS
 
 
 def explorer_factories() -> dict[str, Any]:
@@ -56,38 +56,6 @@ def needs_arguments(function: Any) -> list[str]:
         if parameter.default is inspect.Parameter.empty
         and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
     ]
-
-
-def sweep(control: Any, steps: int) -> list[Any]:
-    """The values one control is stepped through."""
-    options = getattr(control, "options", None)
-    if options:
-        values = [option[1] if isinstance(option, tuple) else option for option in options]
-        if len(values) > steps:
-            values = [values[int(i)] for i in np.linspace(0, len(values) - 1, steps)]
-        return values
-    low, high = control.min, control.max
-    kind = type(control).__name__
-    if kind == "FloatLogSlider":
-        return [float(control.base ** e) for e in np.linspace(low, high, steps)]
-    if kind.startswith("Int"):
-        return sorted({int(v) for v in np.rint(np.linspace(low, high, steps))})
-    return [float(v) for v in np.linspace(low, high, steps)]
-
-
-def measure(explorer: Any, steps: int) -> list[float]:
-    """Seconds of each step of every control of ``explorer``."""
-    times = []
-    for name, control in explorer.controls.items():
-        first = control.value
-        steps_taken, previous = [], first
-        for value in sweep(control, steps):
-            if value != previous:  # no change, no redraw: not a step
-                steps_taken.append(value)
-                previous = value
-        times += redraw_seconds(explorer, name, steps_taken)
-        control.value = first
-    return times
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -115,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         explorer = factory()
         build = time.perf_counter() - started
-        times = measure(explorer, args.steps)
+        times = sweep_seconds(explorer, args.steps)
         median, p95 = statistics.median(times) * 1e3, percentile(times, 95) * 1e3
         load = os.getloadavg()[0]
         print(f"{name:38} {len(times):5d} {median:7.1f} ms {p95:7.1f} ms {build * 1e3:6.0f} ms"

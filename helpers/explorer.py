@@ -122,14 +122,59 @@ class Explorer:
         return bundle
 
 
-def redraw_seconds(explorer: Explorer, control: str, values: Iterable[Any]) -> list[float]:
-    """Set ``explorer.controls[control]`` to each value in turn; the wall time of each redraw.
+def redraw_seconds(explorer: Explorer, control: str, values: Iterable[Any], *,
+                   clock: Callable[[], float] = time.perf_counter) -> list[float]:
+    """Set ``explorer.controls[control]`` to each value in turn; the time of each redraw.
 
-    This is what a learner feels as a slider step (the browser's PNG decode aside).
+    With the default wall clock this is what a learner feels as a slider step (the browser's PNG
+    decode aside); ``clock=time.thread_time`` counts only this thread's CPU time, which other
+    processes on a busy machine do not inflate.
     """
     seconds = []
     for value in values:
-        started = time.perf_counter()
+        started = clock()
         explorer.controls[control].value = value
-        seconds.append(time.perf_counter() - started)
+        seconds.append(clock() - started)
     return seconds
+
+
+#: The goal for a slider step: the median redraw of every explorer at most this (seconds).
+REDRAW_GOAL_SECONDS = 0.050
+
+
+def control_sweep(control: ipywidgets.ValueWidget, steps: int) -> list[Any]:
+    """The values one control is stepped through: ``steps`` evenly spaced from ``min`` to ``max``
+    (exponents for a ``FloatLogSlider``, whole numbers for an ``IntSlider``), or up to ``steps``
+    of its options, evenly picked."""
+    options = getattr(control, "options", None)
+    if options:
+        values = [option[1] if isinstance(option, tuple) else option for option in options]
+        if len(values) > steps:
+            values = [values[round(i * (len(values) - 1) / (steps - 1))] for i in range(steps)]
+        return values
+    low, high = control.min, control.max
+    kind = type(control).__name__
+    spaced = [low + (high - low) * i / (steps - 1) for i in range(steps)]
+    if kind == "FloatLogSlider":
+        return [float(control.base**e) for e in spaced]
+    if kind.startswith("Int"):
+        return sorted({round(v) for v in spaced})
+    return [float(v) for v in spaced]
+
+
+def sweep_seconds(explorer: Explorer, steps: int, *,
+                  clock: Callable[[], float] = time.perf_counter) -> list[float]:
+    """Seconds of each step of every control of ``explorer``, one control at a time, each put
+    back to its first value afterwards (not timed). A value equal to the previous one is no
+    step (no change, no redraw)."""
+    times = []
+    for name, control in explorer.controls.items():
+        first = control.value
+        steps_taken, previous = [], first
+        for value in control_sweep(control, steps):
+            if value != previous:
+                steps_taken.append(value)
+                previous = value
+        times += redraw_seconds(explorer, name, steps_taken, clock=clock)
+        control.value = first
+    return times

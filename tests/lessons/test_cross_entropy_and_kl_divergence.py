@@ -9,7 +9,6 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers import info
-from helpers.explorer import redraw_seconds
 from helpers.lessons import cross_entropy_and_kl_divergence as lesson
 
 
@@ -67,16 +66,6 @@ def test_plain_text_form() -> None:
     assert repr(lesson.cross_entropy_explorer()) == (
         "Explorer: Cross-entropy = entropy + KL divergence (two outcomes) (p=0.7, q=0.4)"
     )
-
-
-def test_explorer_redraw_is_fast() -> None:
-    explorer = lesson.cross_entropy_explorer()
-    durations = redraw_seconds(
-        explorer, "q", [float(q) for q in np.round(np.linspace(0.01, 0.99, 25), 2)]
-    )
-    median = float(np.median(durations))
-    print(f"cross_entropy_explorer: median redraw {median * 1000:.1f} ms")
-    assert median < 0.25
 
 
 def test_figure_marks_both_divergences() -> None:

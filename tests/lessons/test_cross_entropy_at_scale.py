@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.explorer import redraw_seconds
 from helpers.feedback import Feedback
 from helpers.lessons import cross_entropy_at_scale as lesson
 from helpers.scale import DEFAULT_CHUNK_SIZE
@@ -95,16 +94,6 @@ def test_byte_sizes_are_printed_in_decimal_units_with_three_digits() -> None:
         "134 GB",
         "1,500 GB",
     ]
-
-
-def test_explorer_redraw_is_fast() -> None:
-    explorer = lesson.logits_memory_explorer()
-    durations = redraw_seconds(
-        explorer, "tokens", [tokens for tokens in explorer.controls["tokens"].options * 2]
-    )
-    median = float(np.median(durations))
-    print(f"logits_memory_explorer: median redraw {median * 1000:.1f} ms")
-    assert median < 0.25
 
 
 # --- benchmark figure and results file --------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers import info
-from helpers.explorer import Explorer, redraw_seconds
+from helpers.explorer import Explorer
 from helpers.lessons import information_and_entropy as lesson
 
 
@@ -62,16 +62,6 @@ def test_changing_the_unit_rescales_by_one_over_ln_b() -> None:
         heights[unit] = np.asarray(curve.get_ydata()).copy()
     np.testing.assert_allclose(heights["bits"] * math.log(2), heights["nats"], atol=1e-15)
     np.testing.assert_allclose(heights["bans"] * math.log(10), heights["nats"], atol=1e-15)
-
-
-def test_explorer_redraw_is_fast() -> None:
-    explorer = lesson.binary_entropy_explorer()
-    durations = redraw_seconds(
-        explorer, "p", [float(p) for p in np.linspace(0.001, 0.999, 25)]
-    )
-    median = float(np.median(durations))
-    print(f"binary_entropy_explorer: median redraw {median * 1000:.1f} ms")
-    assert median < 0.25
 
 
 def test_figures_draw_the_shooters_and_the_bound() -> None:

@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 
 from helpers import losses
-from helpers.explorer import redraw_seconds
 from helpers.lessons import label_smoothing as lesson
 
 
@@ -90,16 +89,6 @@ def test_explorer_at_epsilon_zero_has_no_minimum() -> None:
     _, right = explorer.figure.axes
     (point,) = [line for line in right.lines if line.get_marker() == "o"]
     assert len(point.get_xdata()) == 0
-
-
-def test_explorer_redraw_time() -> None:
-    explorer = lesson.label_smoothing_explorer()
-    durations = redraw_seconds(
-        explorer, "epsilon", [round(float(epsilon), 2) for epsilon in np.linspace(0.0, 0.99, 23)]
-    )
-    median = float(np.median(durations))
-    print(f"label_smoothing_explorer: median redraw {1000 * median:.1f} ms")
-    assert median < 0.25
 
 
 def solution_7_3(logits, target, epsilon):

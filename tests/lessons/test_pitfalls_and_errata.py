@@ -11,7 +11,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from helpers.explorer import redraw_seconds
 from helpers.lessons import pitfalls_and_errata as lesson
 
 
@@ -59,16 +58,6 @@ def test_explorer_shows_the_three_numbers() -> None:
         np.testing.assert_allclose(marked, np.minimum(values, 3.0))
         assert f"CrossEntropyLoss of the probabilities = {values[2]:.4f}" in explorer.readout.value
     assert explorer.image.value != before
-
-
-def test_explorer_redraw_time() -> None:
-    explorer = lesson.double_softmax_explorer()
-    durations = redraw_seconds(
-        explorer, "p", [round(float(p), 2) for p in np.linspace(0.01, 1.0, 23)]
-    )
-    median = float(np.median(durations))
-    print(f"double_softmax_explorer: median redraw {1000 * median:.1f} ms")
-    assert median < 0.25
 
 
 def logits_8_1() -> torch.Tensor:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from helpers import calibration, losses
-from helpers.explorer import redraw_seconds
 from helpers.lessons import training_with_cross_entropy as lesson
 
 RUNS = [(model, epsilon) for model in ("linear", "MLP") for epsilon in (0.0, 0.1)]
@@ -199,16 +198,6 @@ def test_explorer_needs_the_same_two_epsilons_for_every_model() -> None:
         lesson.training_checkpoints_explorer(
             STEPS, grids, ece, ece, EXTENT, np.zeros((1, 2)), np.zeros(1, dtype=int)
         )
-
-
-def test_explorer_redraw_time() -> None:
-    explorer, *_ = make_explorer()
-    durations = redraw_seconds(
-        explorer, "step", [int(step) for step in [*STEPS, *STEPS[::-1]] * 3]
-    )
-    median = float(np.median(durations))
-    print(f"training_checkpoints_explorer: median redraw {1000 * median:.1f} ms")
-    assert median < 0.25
 
 
 # --- exercises -----------------------------------------------------------------------------
