@@ -10,7 +10,9 @@ from typing import Any
 
 import ipywidgets
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from helpers import losses
 from helpers.explorer import Explorer
@@ -71,6 +73,14 @@ def _drawable(y: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(y), y, np.nan)
 
 
+def _stable_and_naive_curves(ax: Axes, x: np.ndarray, stable: str, naive: str) -> list[Line2D]:
+    """The moving pair of curves: the stable computation wide and pale, the naive one on top."""
+    return [
+        ax.plot(x, x * 0, color=COLORS["target"], lw=4, alpha=0.5, label=stable, animated=True)[0],
+        ax.plot(x, x * 0, color=COLORS["model"], lw=1.5, label=naive, animated=True)[0],
+    ]
+
+
 def log_softmax_float32_explorer() -> Explorer:
     r"""Logits v = (c, c - g) in float32: naive log(softmax(v)) against log_softmax(v).
 
@@ -89,13 +99,8 @@ def log_softmax_float32_explorer() -> Explorer:
 
     def build(figure: Figure):
         gap_ax, shift_ax = figure.subplots(1, 2)
-        (stable_gap,) = gap_ax.plot(
-            gaps, gaps * 0, color=COLORS["target"], lw=4, alpha=0.5,
-            label="log_softmax(v)[1]", animated=True,
-        )
-        (naive_gap,) = gap_ax.plot(
-            gaps, gaps * 0, color=COLORS["model"], lw=1.5,
-            label="log(softmax(v))[1]", animated=True,
+        stable_gap, naive_gap = _stable_and_naive_curves(
+            gap_ax, gaps, "log_softmax(v)[1]", "log(softmax(v))[1]"
         )
         (stable_dot,) = gap_ax.plot([], [], "o", color=COLORS["target"], animated=True)
         (naive_dot,) = gap_ax.plot([], [], "x", color=COLORS["model"], ms=9, animated=True)
@@ -109,13 +114,8 @@ def log_softmax_float32_explorer() -> Explorer:
         )
         gap_ax.legend(loc="upper right", fontsize="small")
 
-        (stable_shift,) = shift_ax.plot(
-            shifts, shifts * 0, color=COLORS["target"], lw=4, alpha=0.5,
-            label="logsumexp(v)", animated=True,
-        )
-        (naive_shift,) = shift_ax.plot(
-            shifts, shifts * 0, color=COLORS["model"], lw=1.5,
-            label="log(sum(exp(v)))", animated=True,
+        stable_shift, naive_shift = _stable_and_naive_curves(
+            shift_ax, shifts, "logsumexp(v)", "log(sum(exp(v)))"
         )
         (shift_dot,) = shift_ax.plot([], [], "o", color=COLORS["target"], animated=True)
         shift_ax.axvline(overflow, ls=":", lw=1, color=COLORS["neutral"])
