@@ -29,12 +29,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from helpers._validation import as_numeric_array, check_finite, describe_shape
+from helpers._validation import (
+    as_numeric_array,
+    check_finite,
+    check_integer,
+    describe_shape,
+    sums_off_one,
+)
 
 __all__ = ["ReliabilityBins", "expected_calibration_error", "reliability_bins"]
-
-#: How far a row of ``probs`` may sum from 1 (float32 softmax rows are off by ~1e-7 per class).
-ROW_SUM_TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class ReliabilityBins:
 
 def _check_probs(probs: ArrayLike) -> np.ndarray:
     array = as_numeric_array(probs, "probs")
-    if array.dtype.kind == "b":
+    dtype = array.dtype  # the sums' tolerance depends on it: float32 rows are off by more
+    if dtype.kind == "b":
         raise TypeError("probs must hold probabilities (floating point), got dtype bool")
     if array.ndim != 2:
         raise ValueError(
@@ -97,8 +101,7 @@ def _check_probs(probs: ArrayLike) -> np.ndarray:
             f"probs must hold probabilities in [0, 1], got {bad:g}; logits must go through "
             "softmax first"
         )
-    sums = array.sum(axis=1)
-    off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
+    sums, off = sums_off_one(array, dtype)
     if np.any(off):
         row = int(np.argmax(off))
         raise ValueError(
@@ -129,13 +132,16 @@ def _check_labels(labels: ArrayLike, num_samples: int, num_classes: int) -> np.n
     return array.astype(np.int64)
 
 
-def _check_n_bins(n_bins: Any) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer):
-        raise TypeError(f"n_bins must be a positive integer, got {type(n_bins).__name__}: "
-                        f"{n_bins!r}")
+def _check_arguments(
+    probs: ArrayLike, labels: ArrayLike, n_bins: Any
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """``probs`` as float64, ``labels`` as int64, ``n_bins`` as an int, each checked."""
+    p = _check_probs(probs)
+    y = _check_labels(labels, p.shape[0], p.shape[1])
+    n_bins = check_integer(n_bins, "n_bins", "a positive integer")
     if n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins}")
-    return int(n_bins)
+    return p, y, n_bins
 
 
 def reliability_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> ReliabilityBins:
@@ -143,7 +149,8 @@ def reliability_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> R
     and compute their mean confidence and their accuracy.
 
     ``probs``: shape ``(N, K)``, each row a probability distribution (entries in [0, 1], rows
-    summing to 1 within :data:`ROW_SUM_TOLERANCE`). ``labels``: ``N`` integer class indices.
+    summing to 1 as :mod:`helpers.info` checks it: within 1e-6, or ``4·K·eps`` for float32).
+    ``labels``: ``N`` integer class indices.
     The confidence of row ``n`` is :math:`c_n = \max_k p_{n,k}`, the prediction
     :math:`\hat y_n = \arg\max_k p_{n,k}` (the first maximum on ties, as ``np.argmax``), and
     :math:`c_n` falls into bin :math:`m` when ``edges[m] < c_n <= edges[m+1]``, with
@@ -152,9 +159,7 @@ def reliability_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> R
     .. math:: \operatorname{conf}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} c_n, \qquad
               \operatorname{acc}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} [\hat y_n = y_n]
     """
-    p = _check_probs(probs)
-    y = _check_labels(labels, p.shape[0], p.shape[1])
-    n_bins = _check_n_bins(n_bins)
+    p, y, n_bins = _check_arguments(probs, labels, n_bins)
     confidence = p.max(axis=1)
     correct = (p.argmax(axis=1) == y).astype(np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)

@@ -27,11 +27,13 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from helpers._numerics import scalar_or_array
 from helpers._validation import (
     as_numeric_array,
     check_finite,
     check_real_scalar,
     describe_shape,
+    sums_off_one,
 )
 
 __all__ = [
@@ -49,10 +51,6 @@ __all__ = [
 UNITS: dict[str, float] = {"nats": math.e, "bits": 2.0, "bans": 10.0}
 
 _SINGULAR = {"nat": "nats", "bit": "bits", "ban": "bans"}
-
-#: Absolute tolerance on ``|Σ_k p_k − 1|`` for float64 input (float32 input gets a tolerance
-#: scaled by its machine epsilon and the number of classes).
-SUM_TOLERANCE = 1e-6
 
 
 def log_base(base: float | str = math.e) -> float:
@@ -100,10 +98,7 @@ def _ln_base(base: float | str) -> float:
 
 def _finish(result: np.ndarray) -> float | np.ndarray:
     """A float for a 0-d result, else the array; turns ``-0.0`` into ``0.0``."""
-    result = result + 0.0
-    if result.ndim == 0:
-        return float(result)
-    return result
+    return scalar_or_array(result + 0.0, python_float=True)
 
 
 def _probabilities(p: ArrayLike, name: str) -> np.ndarray:
@@ -140,12 +135,7 @@ def _distribution(p: ArrayLike, name: str) -> np.ndarray:
             f"{name} must be a non-empty probability distribution, got shape "
             f"{describe_shape(array.shape)} (no outcomes along the last axis)"
         )
-    sums = array.sum(axis=-1)
-    k = array.shape[-1]
-    tolerance = SUM_TOLERANCE
-    if dtype.kind == "f" and dtype.itemsize < 8:
-        tolerance = max(SUM_TOLERANCE, 4 * k * float(np.finfo(dtype).eps))
-    bad = np.abs(sums - 1.0) > tolerance
+    sums, bad = sums_off_one(array, dtype)
     if np.any(bad):
         if sums.ndim == 0:
             where = ""

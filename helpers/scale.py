@@ -45,11 +45,13 @@ This is the one module of :mod:`helpers` that imports torch.
 
 from __future__ import annotations
 
-from numbers import Integral
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch.autograd.function import FunctionCtx, once_differentiable
+
+from helpers._validation import check_integer
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "chunked_cross_entropy"]
 
@@ -60,6 +62,10 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "chunked_cross_entropy"]
 #: ``V × H`` gradient once per block). The block grows with ``V``: pass a smaller
 #: ``chunk_size`` for larger vocabularies if memory is tight.
 DEFAULT_CHUNK_SIZE = 512
+
+#: The gradients backward returns for the inputs that have none: target, chunk_size,
+#: ignore_index, recompute, grad_enabled.
+_NOT_DIFFERENTIABLE = (None,) * 5
 
 
 def _validate(
@@ -103,16 +109,9 @@ def _validate(
             f"hidden, weight and target must be on one device, got {hidden.device}, "
             f"{weight.device} and {target.device}"
         )
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral):
-        raise TypeError(
-            f"chunk_size must be an int, got {type(chunk_size).__name__}: {chunk_size!r}"
-        )
-    if chunk_size < 1:
+    if check_integer(chunk_size, "chunk_size", "an int") < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, Integral):
-        raise TypeError(
-            f"ignore_index must be an int, got {type(ignore_index).__name__}: {ignore_index!r}"
-        )
+    check_integer(ignore_index, "ignore_index", "an int")
     bad = (target != ignore_index) & ((target < 0) | (target >= vocabulary))
     if bool(bad.any()):
         position = int(bad.nonzero()[0, 0])
@@ -130,6 +129,34 @@ def _block_softmax_minus_one_hot(
     rows = torch.arange(probabilities.shape[0], device=probabilities.device)
     probabilities[rows, safe_target] -= row_scale
     return probabilities
+
+
+def _logit_blocks(
+    hidden: torch.Tensor, weight: torch.Tensor, chunk_size: int
+) -> Iterator[tuple[slice, torch.Tensor, torch.Tensor]]:
+    """Each block of ``chunk_size`` tokens: its rows, its hidden states and its logits
+    ``block @ weight.T``, written into one ``(chunk, V)`` buffer that every block reuses."""
+    tokens = hidden.shape[0]
+    workspace = hidden.new_empty(min(chunk_size, tokens), weight.shape[0])
+    for start in range(0, tokens, chunk_size):
+        stop = min(start + chunk_size, tokens)
+        block = hidden[start:stop]
+        yield slice(start, stop), block, torch.mm(block, weight.T, out=workspace[: stop - start])
+
+
+def _add_block_gradients(
+    g: torch.Tensor,
+    rows: slice,
+    block: torch.Tensor,
+    weight: torch.Tensor,
+    grad_hidden: torch.Tensor | None,
+    grad_weight: torch.Tensor | None,
+) -> None:
+    """From a block of G: that block of dL/dX = G W, and dL/dW += G^T X_block."""
+    if grad_hidden is not None:
+        torch.mm(g, weight, out=grad_hidden[rows])
+    if grad_weight is not None:
+        grad_weight.addmm_(g.T, block)
 
 
 class _ChunkedCrossEntropy(torch.autograd.Function):
@@ -170,29 +197,18 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
             row_scale = valid.to(hidden.dtype) / max(count, 1)  # 1/N, or 0 for ignored tokens
         lse = torch.empty(tokens, dtype=hidden.dtype, device=hidden.device)
         target_logit = torch.empty_like(lse)
-        # one (chunk, V) buffer, reused by every block: the only block-sized tensor
-        workspace = hidden.new_empty(min(chunk_size, tokens), weight.shape[0])
-        for start in range(0, tokens, chunk_size):
-            stop = min(start + chunk_size, tokens)
-            block = hidden[start:stop]
-            logits = torch.mm(block, weight.T, out=workspace[: stop - start])
-            target_logit[start:stop] = logits.gather(1, safe_target[start:stop, None])[:, 0]
+        for rows, block, logits in _logit_blocks(hidden, weight, chunk_size):
+            target_logit[rows] = logits.gather(1, safe_target[rows, None])[:, 0]
             # stable log-sum-exp: lse = m + log sum exp(z - m), in place on the block
             row_max = logits.amax(dim=1)
             exp_shifted = logits.sub_(row_max[:, None]).exp_()
             row_sum = exp_shifted.sum(dim=1)
-            lse[start:stop] = row_max + row_sum.log()
+            lse[rows] = row_max + row_sum.log()
             if in_forward and count > 0:
                 # softmax = exp(z - m) / sum; G = (softmax - one_hot) / N, then both products
                 exp_shifted.div_(row_sum[:, None])
-                g = _block_softmax_minus_one_hot(
-                    exp_shifted, safe_target[start:stop], row_scale[start:stop]
-                )
-                if grad_hidden is not None:
-                    torch.mm(g, weight, out=grad_hidden[start:stop])  # dL/dX block = G W
-                if grad_weight is not None:
-                    grad_weight.addmm_(g.T, block)  # dL/dW += G^T X_block
-        del workspace
+                g = _block_softmax_minus_one_hot(exp_shifted, safe_target[rows], row_scale[rows])
+                _add_block_gradients(g, rows, block, weight, grad_hidden, grad_weight)
         # 0/0 = nan when every token is ignored, as in F.cross_entropy
         loss = torch.where(valid, lse - target_logit, torch.zeros_like(lse)).sum() / count
         ctx.in_forward = in_forward
@@ -210,13 +226,12 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
     def backward(  # type: ignore[override]
         ctx: FunctionCtx, grad_loss: torch.Tensor
     ) -> tuple[torch.Tensor | None, ...]:
-        none = (None, None, None, None, None, None)
         if ctx.in_forward:
             grad_hidden, grad_weight = ctx.saved_tensors
             if bool(grad_loss != 1):  # usually 1: loss.backward() of this loss alone
                 grad_hidden = grad_hidden * grad_loss if grad_hidden is not None else None
                 grad_weight = grad_weight * grad_loss if grad_weight is not None else None
-            return (grad_hidden, grad_weight, *none)
+            return (grad_hidden, grad_weight, *_NOT_DIFFERENTIABLE)
         hidden, weight, safe_target, valid, lse = ctx.saved_tensors
         chunk_size: int = ctx.chunk_size
         need_hidden, need_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
@@ -225,29 +240,18 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
             return (
                 torch.zeros_like(hidden) if need_hidden else None,
                 torch.zeros_like(weight) if need_weight else None,
-                *none,
+                *_NOT_DIFFERENTIABLE,
             )
         grad_hidden = torch.empty_like(hidden) if need_hidden else None  # every row is written
         grad_weight = torch.zeros_like(weight) if need_weight else None  # accumulated into
         # row scale: grad_loss / N for counted tokens, 0 for ignored ones
         row_scale = valid.to(hidden.dtype) * (grad_loss / count)
-        tokens = hidden.shape[0]
-        workspace = hidden.new_empty(min(chunk_size, tokens), weight.shape[0])
-        for start in range(0, tokens, chunk_size):
-            stop = min(start + chunk_size, tokens)
-            block = hidden[start:stop]
+        for rows, block, logits in _logit_blocks(hidden, weight, chunk_size):
             # G = (softmax(z) - one_hot(y)) · scale, built in place in the recomputed logits
-            logits = torch.mm(block, weight.T, out=workspace[: stop - start])
-            softmax = logits.sub_(lse[start:stop, None]).exp_()
-            g = _block_softmax_minus_one_hot(
-                softmax, safe_target[start:stop], row_scale[start:stop]
-            )
-            if grad_hidden is not None:
-                torch.mm(g, weight, out=grad_hidden[start:stop])  # dL/dX block = G W
-            if grad_weight is not None:
-                grad_weight.addmm_(g.T, block)  # dL/dW += G^T X_block
-        del workspace
-        return (grad_hidden, grad_weight, *none)
+            softmax = logits.sub_(lse[rows, None]).exp_()
+            g = _block_softmax_minus_one_hot(softmax, safe_target[rows], row_scale[rows])
+            _add_block_gradients(g, rows, block, weight, grad_hidden, grad_weight)
+        return (grad_hidden, grad_weight, *_NOT_DIFFERENTIABLE)
 
 
 def chunked_cross_entropy(

@@ -11,10 +11,9 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from helpers import calibration, losses
+from tests.strategies import calibration_cases
 
 SIX_PROBS = np.array([
     [0.95, 0.03, 0.02],
@@ -135,18 +134,7 @@ def test_accepts_float32_integer_one_hot_lists_and_tensors() -> None:
     assert isinstance(expected, float)
 
 
-probabilities = st.integers(1, 60).flatmap(
-    lambda n: st.integers(2, 6).flatmap(
-        lambda k: st.tuples(
-            arrays(np.float64, (n, k), elements=st.floats(-8, 8)),
-            arrays(np.int64, (n,), elements=st.integers(0, k - 1)),
-            st.integers(1, 20),
-        )
-    )
-)
-
-
-@given(probabilities)
+@given(calibration_cases)
 def test_matches_the_loop_and_stays_in_range(case: tuple[np.ndarray, np.ndarray, int]) -> None:
     logits, labels, n_bins = case
     probs = losses.softmax(logits, axis=1)

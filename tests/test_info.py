@@ -1,13 +1,21 @@
-"""``helpers.info``: values, conventions (0 · log 0 = 0, +inf), units, shapes and return types."""
+"""``helpers.info``: values, conventions (0 · log 0 = 0, +inf), units, shapes and return types;
+and, on generated distributions, agreement with ``torch.distributions`` and the identities that
+tie entropy, cross-entropy and KL divergence together."""
 
 from __future__ import annotations
 
 import math
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import info
+from tests.strategies import MANY, UNIT_BASES, distributions
 
 LN2, LN10 = math.log(2), math.log(10)
 
@@ -217,3 +225,90 @@ def test_torch_tensors_are_accepted() -> None:
     torch = pytest.importorskip("torch")
     assert info.entropy(torch.tensor([0.5, 0.5])) == pytest.approx(math.log(2), rel=1e-7)
     assert info.binary_entropy(torch.tensor(0.5), "bits") == pytest.approx(1.0, rel=1e-7)
+
+
+# --------------------------------------------------------------------------------------------
+# properties: against torch.distributions and the identities
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@MANY
+@given(distributions(), UNIT_BASES)
+def test_entropy_matches_torch_and_its_bounds(p: np.ndarray, base: float | str) -> None:
+    ln_b = math.log(info.log_base(base))
+    theirs = torch.distributions.Categorical(probs=torch.from_numpy(p)).entropy().numpy()
+    ours = info.entropy(p, base=base)
+    assert np.shape(ours) == theirs.shape and (p.ndim > 1 or isinstance(ours, float))
+    np.testing.assert_allclose(ours, theirs / ln_b, rtol=1e-12, atol=1e-14)
+    # Change of base: H_b = H_nats / ln b.
+    np.testing.assert_allclose(ours, np.asarray(info.entropy(p)) / ln_b, rtol=1e-14, atol=0)
+    # The expected information: H(p) = Σ_k p_k I(p_k).
+    surprisal = np.where(p > 0, info.information(p, base=base), 0.0)
+    np.testing.assert_allclose(ours, np.sum(p * surprisal, axis=-1), rtol=1e-12, atol=1e-15)
+    # 0 ≤ H(p) ≤ log_b K, with equality for the uniform distribution.
+    k = p.shape[-1]
+    assert np.all(np.asarray(ours) >= 0)
+    assert np.all(np.asarray(ours) <= math.log(k) / ln_b * (1 + 1e-12) + 1e-15)
+    uniform = info.entropy(np.full(p.shape, 1.0 / k), base=base)
+    np.testing.assert_allclose(uniform, math.log(k) / ln_b, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.slow
+@MANY
+@given(distributions(), st.data())
+def test_cross_entropy_and_kl_identities_and_torch(p: np.ndarray, data: st.DataObject) -> None:
+    positive_q = data.draw(st.booleans(), label="positive_q")
+    q = data.draw(distributions(shape=p.shape, positive=positive_q), label="q")
+    base = data.draw(UNIT_BASES, label="base")
+    ln_b = math.log(info.log_base(base))
+    h_pq = np.asarray(info.cross_entropy(p, q, base=base))
+    h_p = np.asarray(info.entropy(p, base=base))
+    kl = np.asarray(info.kl_divergence(p, q, base=base))
+    # KL(p‖q) ≥ 0, H(p, q) ≥ H(p), both +inf exactly where some q_k = 0 < p_k.
+    assert np.all(kl >= 0)
+    assert np.all(h_pq >= h_p * (1 - 1e-12) - 1e-12)
+    impossible = np.any((q == 0) & (p > 0), axis=-1)
+    assert np.array_equal(np.isinf(h_pq), impossible)
+    assert np.array_equal(np.isinf(kl), impossible)
+    # H(p, q) = H(p) + KL(p‖q).
+    finite = ~impossible
+    np.testing.assert_allclose(h_pq[finite], (h_p + kl)[finite], rtol=1e-10, atol=1e-12)
+    # Change of base, and KL(p‖p) = 0, H(p, p) = H(p).
+    np.testing.assert_allclose(h_pq, np.asarray(info.cross_entropy(p, q)) / ln_b, rtol=1e-14)
+    np.testing.assert_allclose(kl, np.asarray(info.kl_divergence(p, q)) / ln_b, rtol=1e-14)
+    np.testing.assert_allclose(info.kl_divergence(p, p, base=base), 0.0, atol=1e-15)
+    np.testing.assert_allclose(info.cross_entropy(p, p, base=base), h_p, rtol=1e-14, atol=0)
+    if positive_q:
+        p_t, q_t = torch.from_numpy(p), torch.from_numpy(q)
+        torch_kl = torch.distributions.kl_divergence(
+            torch.distributions.Categorical(probs=p_t), torch.distributions.Categorical(probs=q_t)
+        )
+        np.testing.assert_allclose(kl, torch_kl.numpy() / ln_b, rtol=1e-9, atol=1e-12)
+        # H(p, q) = F.cross_entropy with logits log q and probability target p.
+        k = p.shape[-1]
+        torch_h = F.cross_entropy(
+            torch.log(q_t).reshape(-1, k), p_t.reshape(-1, k), reduction="none"
+        ).reshape(p.shape[:-1])
+        np.testing.assert_allclose(h_pq, torch_h.numpy() / ln_b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.slow
+@MANY
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5),
+               elements=st.floats(0.0, 1.0)),
+    UNIT_BASES,
+)
+def test_binary_entropy_and_information_match_torch(p: np.ndarray, base: float | str) -> None:
+    ln_b = math.log(info.log_base(base))
+    p_t = torch.from_numpy(p)
+    entr = (torch.special.entr(p_t) + torch.special.entr(1 - p_t)).numpy()  # entr(x) = -x ln x
+    ours = info.binary_entropy(p, base=base)
+    assert np.shape(ours) == p.shape and (p.ndim > 0 or isinstance(ours, float))
+    np.testing.assert_allclose(ours, entr / ln_b, rtol=1e-13, atol=1e-300)
+    assert np.all(np.asarray(ours) <= math.log(2) / ln_b * (1 + 1e-15))
+    both = np.stack([p, 1 - p], axis=-1)
+    np.testing.assert_allclose(ours, info.entropy(both, base=base), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(info.information(p, base=base), -torch.log(p_t).numpy() / ln_b,
+                               rtol=1e-14)

@@ -1,6 +1,6 @@
 """Strict nbval over the notebooks with NumPy and PyTorch held to their baseline vector code.
 
-    python -m tools.baseline_nbval [pytest arguments]   (`make test-baseline`; default: notebooks)
+    python -m tools.baseline_nbval [pytest arguments]   (`make test-baseline`; no path: notebooks)
 
 A stored output must hold on every learner's CPU, not only on the one it was made on. Both
 libraries pick their vector kernels (AVX2, AVX-512, NEON, ...) at run time, and a float32 sum
@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 PROBE = """
 import json, torch
@@ -64,7 +65,8 @@ def main(pytest_args: list[str]) -> int:
     check_in_effect(json.loads(probe.stdout), disabled)
     print(f"baseline vector code: ATEN_CPU_CAPABILITY=default "
           f"NPY_DISABLE_CPU_FEATURES={' '.join(disabled)!r}", flush=True)
-    command = [sys.executable, "-m", "pytest", *(pytest_args or ["notebooks"])]
+    paths = [arg for arg in pytest_args if Path(arg.split("::")[0]).exists()]
+    command = [sys.executable, "-m", "pytest", *pytest_args, *([] if paths else ["notebooks"])]
     return subprocess.run(command, env=env).returncode
 
 

@@ -12,39 +12,14 @@ import ipywidgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers import losses
+from helpers import binary
 from helpers.explorer import Explorer
 from helpers.feedback import (
     Feedback,
-    as_float_array,
     check_function,
     check_number,
 )
 from helpers.figures import COLORS, new_figure
-
-
-def naive_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
-    r"""``BCELoss(sigmoid(x), y)`` per element in float32, as a model ending in a sigmoid gets it.
-
-    .. math:: p = \operatorname{fl}_{32}\big(\sigma(x)\big), \qquad
-              \ell = -\big[y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100)\big]
-
-    The sigmoid is rounded to float32 first: for x > 16.64 it is exactly 1.0, so with y = 0 the
-    loss is the clamp, 100, whatever x is; for x < -88.72 it underflows to 0 (e^{-x} overflows),
-    so with y = 1 the loss is 100 as well.
-    """
-    x = np.asarray(logits, dtype=np.float32)
-    p = losses.sigmoid(x)
-    y = np.full(x.shape, target, dtype=np.float32)
-    return np.asarray(losses.binary_cross_entropy(p, y, reduction="none"))
-
-
-def stable_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
-    r"""``BCEWithLogitsLoss(x, y)`` per element in float32:
-    :math:`\ell = (1 - y)\,x + \operatorname{softplus}(-x)`, exact for any x."""
-    x = np.asarray(logits, dtype=np.float32)
-    y = np.full(x.shape, target, dtype=np.float32)
-    return np.asarray(losses.binary_cross_entropy_with_logits(x, y, reduction="none"))
 
 
 def bce_naive_vs_stable_figure() -> Figure:
@@ -62,20 +37,20 @@ def bce_naive_vs_stable_figure() -> Figure:
     near = np.linspace(0.0, 25.0, 5001)
     figure, (wide_ax, near_ax) = new_figure(2, figsize=(10.0, 3.9))
     for target, color in ((1.0, COLORS["target"]), (0.0, COLORS["model"])):
-        wide_ax.plot(wide, stable_bce_float32(wide, target), color=color, lw=4, alpha=0.35,
-                     label=f"y = {target:g}: BCEWithLogitsLoss(x)")
-        wide_ax.plot(wide, naive_bce_float32(wide, target), color=color, lw=1.3,
+        wide_ax.plot(wide, binary.stable_bce_float32(wide, target), color=color, lw=4,
+                     alpha=0.35, label=f"y = {target:g}: BCEWithLogitsLoss(x)")
+        wide_ax.plot(wide, binary.naive_bce_float32(wide, target), color=color, lw=1.3,
                      label=f"y = {target:g}: BCELoss(sigmoid(x))")
-    threshold = float(near[np.argmax(losses.sigmoid(near.astype(np.float32)) == 1.0)])
+    threshold = float(near[np.argmax(binary.sigmoid(near.astype(np.float32)) == 1.0)])
     wide_ax.axhline(100.0, ls=":", lw=1, color=COLORS["neutral"])
     wide_ax.text(-118, 103, "clamp: -log p <= 100", fontsize="small", color=COLORS["neutral"])
     wide_ax.set(xlabel="logit x", ylabel="loss (float32)", xlim=(-120, 120), ylim=(0, 165),
                 title="float32: the naive loss jumps to the clamp, 100")
     wide_ax.legend(loc="upper center", fontsize="x-small", ncols=2)
 
-    near_ax.plot(near, stable_bce_float32(near, 0.0), color=COLORS["model"], lw=4, alpha=0.35,
-                 label="BCEWithLogitsLoss(x) = softplus(x)")
-    near_ax.plot(near, naive_bce_float32(near, 0.0), color=COLORS["model"], lw=1.0,
+    near_ax.plot(near, binary.stable_bce_float32(near, 0.0), color=COLORS["model"], lw=4,
+                 alpha=0.35, label="BCEWithLogitsLoss(x) = softplus(x)")
+    near_ax.plot(near, binary.naive_bce_float32(near, 0.0), color=COLORS["model"], lw=1.0,
                  label="BCELoss(sigmoid(x))")
     near_ax.axvline(threshold, ls=":", lw=1, color=COLORS["neutral"])
     near_ax.annotate(
@@ -102,11 +77,11 @@ def pos_weight_explorer() -> Explorer:
 
     so :math:`\sigma(x^*) = p\pi / (p\pi + 1 - \pi)`: with p = 1 the sigmoid of the best logit is
     the base rate; with :math:`p = (1 - \pi)/\pi` it is 1/2. All curves are
-    ``losses.binary_cross_entropy_with_logits`` (float64).
+    ``binary.binary_cross_entropy_with_logits`` (float64).
     """
     grid = np.linspace(-8.0, 8.0, 401)
     ones, zeros = np.ones_like(grid), np.zeros_like(grid)
-    negative_curve = losses.binary_cross_entropy_with_logits(grid, zeros, reduction="none")
+    negative_curve = binary.binary_cross_entropy_with_logits(grid, zeros, reduction="none")
 
     def build(figure: Figure):
         loss_ax, expected_ax = figure.subplots(1, 2)
@@ -134,35 +109,35 @@ def pos_weight_explorer() -> Explorer:
         expected_ax.legend(loc="upper center", fontsize="small")
 
         def update(logit: float, pos_weight: float, base_rate: float) -> str:
-            positive_curve = losses.binary_cross_entropy_with_logits(
+            positive_curve = binary.binary_cross_entropy_with_logits(
                 grid, ones, pos_weight=pos_weight, reduction="none"
             )
             positive.set_ydata(positive_curve)
             mean_curve = base_rate * positive_curve + (1 - base_rate) * negative_curve
             expected.set_ydata(mean_curve)
             x = np.array([logit])
-            loss_1 = float(losses.binary_cross_entropy_with_logits(x, np.ones(1),
+            loss_1 = float(binary.binary_cross_entropy_with_logits(x, np.ones(1),
                                                                    pos_weight=pos_weight))
-            loss_0 = float(losses.binary_cross_entropy_with_logits(x, np.zeros(1)))
+            loss_0 = float(binary.binary_cross_entropy_with_logits(x, np.zeros(1)))
             positive_dot.set_data([logit], [loss_1])
             negative_dot.set_data([logit], [loss_0])
             mean_loss = base_rate * loss_1 + (1 - base_rate) * loss_0
             expected_dot.set_data([logit], [mean_loss])
             best = float(np.log(pos_weight * base_rate / (1 - base_rate)))
             best_loss = float(
-                base_rate * losses.binary_cross_entropy_with_logits(best, 1.0,
+                base_rate * binary.binary_cross_entropy_with_logits(best, 1.0,
                                                                      pos_weight=pos_weight)
-                + (1 - base_rate) * losses.binary_cross_entropy_with_logits(best, 0.0)
+                + (1 - base_rate) * binary.binary_cross_entropy_with_logits(best, 0.0)
             )
             optimum.set_xdata([best, best])
             optimum_dot.set_data([best], [best_loss])
             shown_best = round(best, 4) + 0.0  # never "-0.0000"
             return (
-                f"x = {logit:+.2f}, σ(x) = {float(losses.sigmoid(logit)):.4f}; "
+                f"x = {logit:+.2f}, σ(x) = {float(binary.sigmoid(logit)):.4f}; "
                 f"loss if y = 1: {loss_1:.4f}, if y = 0: {loss_0:.4f}. "
                 f"Base rate π = {base_rate:.2f}, p = {pos_weight:.2f}: E(x) = {mean_loss:.4f}, "
                 f"lowest at x* = ln(pπ / (1 − π)) = {shown_best:+.4f}, "
-                f"σ(x*) = {float(losses.sigmoid(best)):.4f}"
+                f"σ(x*) = {float(binary.sigmoid(best)):.4f}"
             )
 
         return update
@@ -193,14 +168,12 @@ def check_bce_by_hand(answer: Any) -> Feedback:
     r"""Exercise 10.1: ``nn.BCELoss()`` (mean) of probabilities (0.9, 0.2, 0.6) with labels
     (1, 0, 0): :math:`-\frac13\big(\ln 0.9 + \ln 0.8 + \ln 0.4\big)`."""
     probs, labels = np.array(BCE_PROBS_10_1), np.array(BCE_LABELS_10_1)
-    expected = float(losses.binary_cross_entropy(probs, labels))
-    total = float(losses.binary_cross_entropy(probs, labels, reduction="sum"))
-    value = as_float_array(answer)
-    if value is not None and value.size == 1 and np.isclose(value.reshape(()), total, rtol=1e-3):
-        return Feedback("Exercise 10.1", False, "That is the sum of the three losses.",
-                        "The default reduction is 'mean': divide by the 3 elements.")
+    expected = float(binary.binary_cross_entropy(probs, labels))
+    total = float(binary.binary_cross_entropy(probs, labels, reduction="sum"))
     return check_number(
         "Exercise 10.1", answer, expected,
+        mistakes=[(total, "That is the sum of the three losses.",
+                   "The default reduction is 'mean': divide by the 3 elements.")],
         hint="per element −[y ln p + (1 − y) ln(1 − p)]: a label 0 scores ln(1 − p); then the "
         "mean of the three.",
     )
@@ -208,46 +181,30 @@ def check_bce_by_hand(answer: Any) -> Feedback:
 
 def optimal_constant_logit(base_rate: float, pos_weight: float) -> float:
     r"""The constant logit that minimizes the expected ``BCEWithLogitsLoss`` when a fraction
-    ``base_rate`` of the labels is 1, found numerically (golden-section search on
+    ``base_rate`` of the labels is 1: the zero of the derivative of the convex
     :math:`E(x) = \pi p \operatorname{softplus}(-x) + (1 - \pi)\operatorname{softplus}(x)`,
-    a convex function)."""
 
-    def expected(x: float) -> float:
-        positive = losses.binary_cross_entropy_with_logits(x, 1.0, pos_weight=pos_weight)
-        negative = losses.binary_cross_entropy_with_logits(x, 0.0)
-        return float(base_rate * positive + (1 - base_rate) * negative)
-
-    low, high = -50.0, 50.0
-    ratio = (math.sqrt(5) - 1) / 2
-    for _ in range(200):
-        left, right = high - ratio * (high - low), low + ratio * (high - low)
-        if expected(left) < expected(right):
-            high = right
-        else:
-            low = left
-    return (low + high) / 2
+    .. math:: E'(x) = -\pi p\,\sigma(-x) + (1 - \pi)\,\sigma(x) = 0
+              \iff e^{x} = \frac{p\pi}{1 - \pi}
+              \iff x^* = \ln \frac{p\pi}{1 - \pi}."""
+    return math.log(pos_weight * base_rate / (1 - base_rate))
 
 
 def check_optimal_constant_logit(answer: Any) -> Feedback:
     r"""Exercise 10.2: base rate :math:`\pi = 0.1`, ``pos_weight`` p = 4: the constant logit that
     minimizes the expected loss (:math:`\ln(p\pi/(1-\pi)) = \ln(4/9)`)."""
     expected = optimal_constant_logit(BASE_RATE_10_2, POS_WEIGHT_10_2)
-    value = as_float_array(answer)
-    if value is not None and value.size == 1:
-        number = float(value.reshape(()))
-        probability = float(losses.sigmoid(expected))
-        if abs(number - probability) < 1e-3 and abs(number - expected) > 1e-3:
-            return Feedback("Exercise 10.2", False,
-                            f"{number:.4g} is the probability σ(x*); the question asks for the "
-                            "logit x*.", "Take the logit of it: ln(q / (1 − q)).")
-        unweighted = math.log(BASE_RATE_10_2 / (1 - BASE_RATE_10_2))
-        if abs(number - unweighted) < 1e-3:
-            return Feedback("Exercise 10.2", False,
-                            "That is the best logit without pos_weight, ln(π / (1 − π)).",
-                            "pos_weight multiplies the positives' loss by p: set the derivative "
-                            "−πp σ(−x) + (1 − π) σ(x) to zero.")
+    mistakes = [
+        (float(binary.sigmoid(expected)),
+         "{value:.4g} is the probability σ(x*); the question asks for the logit x*.",
+         "Take the logit of it: ln(q / (1 − q))."),
+        (optimal_constant_logit(BASE_RATE_10_2, 1.0),
+         "That is the best logit without pos_weight, ln(π / (1 − π)).",
+         "pos_weight multiplies the positives' loss by p: set the derivative "
+         "−πp σ(−x) + (1 − π) σ(x) to zero."),
+    ]
     return check_number(
-        "Exercise 10.2", answer, expected, rtol=1e-4, atol=1e-4,
+        "Exercise 10.2", answer, expected, rtol=1e-4, atol=1e-4, mistakes=mistakes,
         hint="E(x) = πp·softplus(−x) + (1 − π)·softplus(x); its derivative is "
         "−πp·σ(−x) + (1 − π)·σ(x). Set it to zero and solve for x.",
     )
@@ -271,7 +228,7 @@ def check_stable_bce_with_logits(function: Any) -> Feedback:
     NumPy float64 input, including logits of ±1000 and a ``(C,)`` pos_weight."""
     return check_function(
         "Exercise 10.3", function,
-        lambda x, y, p: losses.binary_cross_entropy_with_logits(x, y, pos_weight=p),
+        lambda x, y, p: binary.binary_cross_entropy_with_logits(x, y, pos_weight=p),
         _stable_bce_cases(),
         rtol=1e-7, atol=1e-9,
         hint="ℓ = (1 − y)·x + (1 + (p − 1)·y)·softplus(−x), with "

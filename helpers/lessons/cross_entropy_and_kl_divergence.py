@@ -152,9 +152,7 @@ def cross_entropy_explorer() -> Explorer:
 def check_one_hot_cross_entropy(answer: Any) -> Feedback:
     """Exercise 2.1: H(p, q) in nats for q = (0.1, 0.6, 0.3) and the true class 2 (one-hot p)."""
     return check_number(
-        "Exercise 2.1",
-        answer,
-        info.cross_entropy([0.0, 0.0, 1.0], [0.1, 0.6, 0.3]),
+        "Exercise 2.1", answer, info.cross_entropy([0.0, 0.0, 1.0], [0.1, 0.6, 0.3]),
         hint="with a one-hot p only the term of the true class is left: -ln q_2 "
         "(class 2 is the third entry, counting from 0).",
     )
@@ -170,10 +168,7 @@ def check_kl_divergence(function: Any) -> Feedback:
         (np.array([0.0, 0.25, 0.75]), np.array([0.1, 0.6, 0.3])),
     ]
     return check_function(
-        "Exercise 2.2",
-        function,
-        info.kl_divergence,
-        cases,
+        "Exercise 2.2", function, info.kl_divergence, cases,
         hint="KL(p‖q) = Σ p·ln(p/q) over the entries with p > 0 (a term with p = 0 is 0, "
         "but 0·ln 0 is nan in floating point).",
     )
@@ -182,8 +177,6 @@ def check_kl_divergence(function: Any) -> Feedback:
 def check_smallest_cross_entropy(answer: Any) -> Feedback:
     """Exercise 2.3: min over q of H(p, q) for p = (0.2, 0.5, 0.3), in nats: H(p), at q = p."""
     return check_number(
-        "Exercise 2.3",
-        answer,
-        info.entropy([0.2, 0.5, 0.3]),
+        "Exercise 2.3", answer, info.entropy([0.2, 0.5, 0.3]),
         hint="H(p, q) = H(p) + KL(p‖q) and KL ≥ 0 with equality only at q = p (Gibbs).",
     )

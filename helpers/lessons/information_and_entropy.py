@@ -156,8 +156,7 @@ def binary_entropy_explorer() -> Explorer:
 def check_die_entropy(answer: Any) -> Feedback:
     """Exercise 1.1: the entropy of a fair six-sided die, in bits (the reference is log2 6)."""
     return check_number(
-        "Exercise 1.1",
-        answer,
+        "Exercise 1.1", answer,
         info.entropy(np.full(6, 1 / 6), base="bits"),
         hint="six equally likely outcomes: H = -Σ (1/6)·log2(1/6); which closed form is that?",
     )
@@ -166,9 +165,7 @@ def check_die_entropy(answer: Any) -> Feedback:
 def check_nats_to_bits(answer: Any) -> Feedback:
     """Exercise 1.2: an entropy of 1.5 nats, in bits (change of base: divide by ln 2)."""
     return check_number(
-        "Exercise 1.2",
-        answer,
-        1.5 / math.log(2),
+        "Exercise 1.2", answer, 1.5 / math.log(2),
         hint="log2 x = ln x / ln 2: a number of nats divided by ln 2 is a number of bits "
         "(1 bit = ln 2 ≈ 0.693 nats, so there are more bits than nats).",
     )
@@ -184,8 +181,7 @@ def check_entropy_in_bits(function: Any) -> Feedback:
         (np.array([1.0, 0.0]),),
     ]
     return check_function(
-        "Exercise 1.3",
-        function,
+        "Exercise 1.3", function,
         lambda p: info.entropy(p, base="bits"),
         cases,
         hint="-(p * log2 p).sum(), but a zero probability gives 0 * log2(0) = 0 * (-inf) = nan: "

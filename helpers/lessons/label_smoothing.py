@@ -151,8 +151,7 @@ def _label_smoothing_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
 def check_label_smoothed_loss(function: Any) -> Feedback:
     """Exercise 7.3: ``function(logits, target, epsilon)`` = mean label-smoothed cross-entropy."""
     return check_function(
-        "Exercise 7.3",
-        function,
+        "Exercise 7.3", function,
         lambda logits, target, epsilon: losses.cross_entropy(
             logits, target, label_smoothing=epsilon
         ),

@@ -184,9 +184,7 @@ def check_huge_logit_log_probability(answer: Any) -> Feedback:
     """
     expected = float(losses.log_softmax(np.array([1000.0, 1001.0, 1002.0]))[0])
     return check_number(
-        "Exercise 4.1",
-        answer,
-        expected,
+        "Exercise 4.1", answer, expected,
         hint="Shift by the maximum 1002: the logits become [-2, -1, 0], and "
         "log softmax_0 = -2 - ln(e^-2 + e^-1 + e^0). math.exp(1000) would overflow.",
     )
@@ -207,15 +205,11 @@ def check_stable_logsumexp(function: Any) -> Feedback:
         (rng.normal(scale=300.0, size=(3, 4)), 0),
         (rng.normal(scale=300.0, size=(2, 3, 4)), 1),
     ]
-    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        return check_function(
-            "Exercise 4.2",
-            function,
-            losses.logsumexp,
-            cases,
-            hint="m = np.max(x, axis=axis, keepdims=True); LSE = m + log(sum(exp(x - m))) along "
-            "the axis; remove the kept axis at the end (np.squeeze(..., axis=axis)).",
-        )
+    return check_function(
+        "Exercise 4.2", function, losses.logsumexp, cases,
+        hint="m = np.max(x, axis=axis, keepdims=True); LSE = m + log(sum(exp(x - m))) along "
+        "the axis; remove the kept axis at the end (np.squeeze(..., axis=axis)).",
+    )
 
 
 def check_log_softmax_gradient(answer: Any) -> Feedback:
@@ -227,11 +221,7 @@ def check_log_softmax_gradient(answer: Any) -> Feedback:
     x = np.array([1.2, 2.4, 3.6])
     expected = losses.one_hot(np.array(1), x.size) - losses.softmax(x)
     return check_array(
-        "Exercise 4.3",
-        answer,
-        expected,
-        rtol=1e-4,
-        atol=1e-4,
+        "Exercise 4.3", answer, expected, rtol=1e-4, atol=1e-4,
         hint="Either autograd (x.requires_grad_(), F.log_softmax(x, dim=0)[1].backward(), "
         "x.grad) or the formula onehot(1) - softmax(x): three numbers that sum to 0.",
     )

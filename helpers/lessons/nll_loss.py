@@ -18,7 +18,6 @@ from helpers import losses
 from helpers.explorer import Explorer
 from helpers.feedback import (
     Feedback,
-    as_float_array,
     check_function,
     check_number,
 )
@@ -148,31 +147,29 @@ def weighted_nll_explorer() -> Explorer:
 _NLL_PROBABILITIES = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]])
 
 
-def _near(answer: Any, value: float) -> bool:
-    """Whether ``answer`` is one number within four significant digits of ``value``."""
-    array = as_float_array(answer)
-    return array is not None and array.size == 1 and bool(
-        abs(float(array.reshape(())) - value) <= 1e-4 + 1e-3 * abs(value)
-    )
+def _check_nll_mean(
+    exercise: str, answer: Any, target: list[int], weight: list[float] | None, *,
+    divided_by_n: tuple[str, str], hint: str,
+) -> Feedback:
+    """``nll_loss`` (mean) on ``log`` of :data:`_NLL_PROBABILITIES`; the sum divided by N = 3
+    instead is the known mistake, with ``divided_by_n`` = (message, hint)."""
+    log_probs, target = np.log(_NLL_PROBABILITIES), np.array(target)
+    weight = None if weight is None else np.array(weight)
+    expected = float(losses.nll_loss(log_probs, target, weight=weight))
+    total = float(losses.nll_loss(log_probs, target, weight=weight, reduction="sum"))
+    return check_number(exercise, answer, expected, hint=hint,
+                        mistakes=[(total / len(target), *divided_by_n)])
 
 
 def check_weighted_nll_mean(answer: Any) -> Feedback:
     r"""Exercise 5.1: ``nn.NLLLoss(weight=[1, 4, 2])`` on ``log`` of :data:`_NLL_PROBABILITIES`
     with targets ``[0, 2, 1]``, reduction ``'mean'``:
     :math:`\sum_n w_{y_n}\ell_n / \sum_n w_{y_n}`."""
-    target = np.array([0, 2, 1])
-    weight = np.array([1.0, 4.0, 2.0])
-    log_probs = np.log(_NLL_PROBABILITIES)
-    expected = float(losses.nll_loss(log_probs, target, weight=weight))
-    divided_by_n = float(losses.nll_loss(log_probs, target, weight=weight, reduction="sum")) / 3
-    if _near(answer, divided_by_n) and not _near(answer, expected):
-        return Feedback(
-            "Exercise 5.1", False, f"You gave {float(as_float_array(answer)):.6g}: the weighted "
-            "sum divided by N = 3.",
-            "PyTorch's weighted mean divides by the sum of the targets' weights, Σ w[y_n].",
-        )
-    return check_number(
-        "Exercise 5.1", answer, expected,
+    return _check_nll_mean(
+        "Exercise 5.1", answer, [0, 2, 1], [1.0, 4.0, 2.0],
+        divided_by_n=("You gave {value:.6g}: the weighted sum divided by N = 3.",
+                      "PyTorch's weighted mean divides by the sum of the targets' weights, "
+                      "Σ w[y_n]."),
         hint="ℓ_n = −w[y_n]·log q_n[y_n]; 'mean' = Σ ℓ_n / Σ w[y_n] (natural log).",
     )
 
@@ -180,18 +177,11 @@ def check_weighted_nll_mean(answer: Any) -> Feedback:
 def check_ignored_nll_mean(answer: Any) -> Feedback:
     r"""Exercise 5.2: ``nn.NLLLoss()`` (``ignore_index=-100``) on ``log`` of
     :data:`_NLL_PROBABILITIES` with targets ``[0, -100, 1]``, reduction ``'mean'``."""
-    target = np.array([0, -100, 1])
-    log_probs = np.log(_NLL_PROBABILITIES)
-    expected = float(losses.nll_loss(log_probs, target))
-    divided_by_n = float(losses.nll_loss(log_probs, target, reduction="sum")) / 3
-    if _near(answer, divided_by_n) and not _near(answer, expected):
-        return Feedback(
-            "Exercise 5.2", False, f"You gave {float(as_float_array(answer)):.6g}: the sum "
-            "divided by N = 3.",
-            "An ignored target leaves the denominator too: divide by the 2 counted samples.",
-        )
-    return check_number(
-        "Exercise 5.2", answer, expected,
+    return _check_nll_mean(
+        "Exercise 5.2", answer, [0, -100, 1], None,
+        divided_by_n=("You gave {value:.6g}: the sum divided by N = 3.",
+                      "An ignored target leaves the denominator too: divide by the 2 counted "
+                      "samples."),
         hint="The ignored sample contributes 0 and is not counted; average −log q over the rest.",
     )
 

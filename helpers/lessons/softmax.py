@@ -139,9 +139,7 @@ def check_softmax_probability(answer: Any) -> Feedback:
     """
     expected = float(losses.softmax(np.array([1.2, 2.4, 3.6]))[1])
     return check_number(
-        "Exercise 3.1",
-        answer,
-        expected,
+        "Exercise 3.1", answer, expected,
         hint="p_1 = e^2.4 / (e^1.2 + e^2.4 + e^3.6); math.exp computes e^x. "
         "Class indices count from 0, so class 1 is the middle logit.",
     )
@@ -155,9 +153,7 @@ def check_temperature(answer: Any) -> Feedback:
     probability = 0.9
     expected = 1.0 / math.log(probability / (1.0 - probability))
     return check_number(
-        "Exercise 3.2",
-        answer,
-        expected,
+        "Exercise 3.2", answer, expected,
         hint="With two logits, softmax([0, 1] / T)_1 = 1 / (1 + e^(-1/T)). "
         "Set it equal to 0.9 and solve for T.",
     )
@@ -178,14 +174,9 @@ def check_stable_softmax(function: Any) -> Feedback:
         (rng.normal(scale=300.0, size=(3, 4)), 0),
         (rng.normal(scale=300.0, size=(2, 3, 4)), 1),
     ]
-    # A naive answer overflows; the feedback, not a RuntimeWarning, should say so.
-    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        return check_function(
-            "Exercise 3.3",
-            function,
-            losses.softmax,
-            cases,
-            hint="Subtract the maximum along the axis first: "
-            "x - np.max(x, axis=axis, keepdims=True); then exp, and divide by the sum along "
-            "the same axis (keepdims=True, so that it broadcasts).",
-        )
+    return check_function(  # a naive answer overflows: the feedback says nan, no RuntimeWarning
+        "Exercise 3.3", function, losses.softmax, cases,
+        hint="Subtract the maximum along the axis first: "
+        "x - np.max(x, axis=axis, keepdims=True); then exp, and divide by the sum along "
+        "the same axis (keepdims=True, so that it broadcasts).",
+    )

@@ -5,7 +5,6 @@ Lesson 9 · Training with cross-entropy.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +17,6 @@ from helpers import calibration, info, losses
 from helpers.explorer import Explorer
 from helpers.feedback import (
     Feedback,
-    as_float_array,
     check_array,
     check_function,
     check_number,
@@ -329,20 +327,15 @@ def check_smoothed_gradient(answer: Any) -> Feedback:
     + \varepsilon/K`."""
     logits, target, epsilon = SMOOTHED_GRADIENT_CASE
     expected = losses.cross_entropy_grad(logits, target, label_smoothing=epsilon)
-    array = as_float_array(answer)
-    if array is not None and array.shape == expected.shape and np.all(np.isfinite(array)):
-        if np.allclose(array, losses.cross_entropy_grad(logits, target), rtol=1e-3, atol=1e-4):
-            return Feedback(
-                "Exercise 9.1", False, "That is the gradient for the hard targets (ε = 0).",
-                "Subtract the smoothed target q' = (1 − ε)·onehot(y) + ε/K, not the one-hot.",
-            )
-        if np.allclose(array, len(target) * expected, rtol=1e-3, atol=1e-4):
-            return Feedback(
-                "Exercise 9.1", False, "That is the gradient of the sum, N = 2 times too large.",
-                "The default reduction is 'mean': divide by N.",
-            )
+    mistakes = [
+        (losses.cross_entropy_grad(logits, target),
+         "That is the gradient for the hard targets (ε = 0).",
+         "Subtract the smoothed target q' = (1 − ε)·onehot(y) + ε/K, not the one-hot."),
+        (len(target) * expected, "That is the gradient of the sum, N = 2 times too large.",
+         "The default reduction is 'mean': divide by N."),
+    ]
     return check_array(
-        "Exercise 9.1", answer, expected, rtol=1e-3, atol=1e-4,
+        "Exercise 9.1", answer, expected, rtol=1e-3, atol=1e-4, mistakes=mistakes,
         hint="softmax each row, subtract q' = (1 − ε)·onehot(y) + ε/K, divide by N.",
     )
 
@@ -367,18 +360,12 @@ def check_six_predictions_ece(answer: Any) -> Feedback:
     probs, labels = SIX_PREDICTIONS
     expected = calibration.expected_calibration_error(probs, labels, n_bins=5)
     bins = calibration.reliability_bins(probs, labels, n_bins=5)
-    filled = bins.counts > 0
-    unweighted = float(np.mean(np.abs(bins.gaps[filled])))
-    value = as_float_array(answer)
-    if value is not None and value.size == 1 and math.isclose(
-        float(value.reshape(())), unweighted, rel_tol=1e-3
-    ) and not math.isclose(unweighted, expected, rel_tol=1e-3):
-        return Feedback(
-            "Exercise 9.2", False, "That is the plain mean of the bins' gaps.",
-            "Weight each bin's |accuracy − confidence| by its share of the predictions, |B_m|/N.",
-        )
+    unweighted = float(np.mean(np.abs(bins.gaps[bins.counts > 0])))
     return check_number(
         "Exercise 9.2", answer, expected,
+        mistakes=[(unweighted, "That is the plain mean of the bins' gaps.",
+                   "Weight each bin's |accuracy − confidence| by its share of the predictions, "
+                   "|B_m|/N.")],
         hint="confidence = the largest probability of a row; bins (0.4, 0.6], (0.6, 0.8], "
         "(0.8, 1]; per bin |accuracy − mean confidence|, weighted by the bin's share of the six.",
     )

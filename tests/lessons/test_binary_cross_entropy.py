@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from helpers import binary
 from helpers.explorer import Explorer
 from helpers.lessons import binary_cross_entropy as lesson
 
@@ -50,22 +51,22 @@ def assert_naive_matches_torch(x: np.ndarray, ours: np.ndarray, target: float) -
 def test_naive_and_stable_curves_are_torchs(target: float) -> None:
     x = np.linspace(-120.0, 120.0, 4801)
     np.testing.assert_allclose(
-        lesson.stable_bce_float32(x, target), torch_stable_float32(x, target), rtol=2e-6, atol=2e-6
+        binary.stable_bce_float32(x, target), torch_stable_float32(x, target), rtol=2e-6, atol=2e-6
     )
-    assert_naive_matches_torch(x, lesson.naive_bce_float32(x, target), target)
+    assert_naive_matches_torch(x, binary.naive_bce_float32(x, target), target)
 
 
 def test_where_the_naive_loss_jumps_to_100() -> None:
     x = np.linspace(0.0, 25.0, 25001)
-    naive = lesson.naive_bce_float32(x, 0.0)
+    naive = binary.naive_bce_float32(x, 0.0)
     first = x[np.argmax(naive == 100.0)]
     assert first == pytest.approx(16.636, abs=1e-3)
     assert np.all(naive[x >= first] == 100.0) and np.all(naive[x < first] < 17.0)
     x = np.linspace(-120.0, 0.0, 120001)
-    naive = lesson.naive_bce_float32(x, 1.0)
+    naive = binary.naive_bce_float32(x, 1.0)
     last = x[::-1][np.argmax(naive[::-1] == 100.0)]
     assert last == pytest.approx(-88.723, abs=1e-3)  # sigmoid underflows: e^{-x} overflows
-    assert lesson.stable_bce_float32(-120.0, 1.0) == pytest.approx(120.0)
+    assert binary.stable_bce_float32(-120.0, 1.0) == pytest.approx(120.0)
 
 
 def test_bce_figure_shows_both_losses_and_the_jump() -> None:
@@ -200,22 +201,41 @@ def raises(logits, target, pos_weight):
     raise ZeroDivisionError("boom")
 
 
+ANSWER_10_1 = -(math.log(0.9) + math.log(0.8) + math.log(0.4)) / 3
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_bce_by_hand": ANSWER_10_1,
+    "check_optimal_constant_logit": math.log(4 * 0.1 / 0.9),
+    "check_stable_bce_with_logits": stable_solution,
+}
+
+
 def test_exercise_solutions_are_correct() -> None:
-    answer_10_1 = -(math.log(0.9) + math.log(0.8) + math.log(0.4)) / 3
-    assert lesson.check_bce_by_hand(answer_10_1).correct
+    for check, solution in SOLUTIONS.items():
+        assert getattr(lesson, check)(solution).correct
     assert lesson.check_bce_by_hand(
         F.binary_cross_entropy(torch.tensor([0.9, 0.2, 0.6]), torch.tensor([1.0, 0.0, 0.0]))
     ).correct
-    assert lesson.check_bce_by_hand(round(answer_10_1, 4)).correct
-    assert lesson.check_optimal_constant_logit(math.log(4 * 0.1 / 0.9)).correct
-    assert lesson.check_stable_bce_with_logits(stable_solution).correct
+    assert lesson.check_bce_by_hand(round(ANSWER_10_1, 4)).correct
 
 
-def test_the_reference_of_exercise_10_2_is_the_closed_form() -> None:
-    for base_rate, pos_weight in [(0.1, 4.0), (0.05, 19.0), (0.5, 1.0), (0.9, 0.25)]:
-        assert lesson.optimal_constant_logit(base_rate, pos_weight) == pytest.approx(
-            math.log(pos_weight * base_rate / (1 - base_rate)), abs=1e-6
-        )
+@pytest.mark.parametrize(
+    ("base_rate", "pos_weight"), [(0.1, 4.0), (0.05, 19.0), (0.5, 1.0), (0.9, 0.25), (0.3, 7.0)]
+)
+def test_the_reference_of_exercise_10_2_minimizes_the_expected_loss(base_rate, pos_weight) -> None:
+    best = lesson.optimal_constant_logit(base_rate, pos_weight)
+
+    def expected_loss(x: torch.Tensor) -> torch.Tensor:  # torch's loss, not the helpers'
+        loss = F.binary_cross_entropy_with_logits
+        ones, zeros = torch.ones_like(x), torch.zeros_like(x)
+        return (base_rate * loss(x, ones, pos_weight=torch.tensor(pos_weight), reduction="none")
+                + (1 - base_rate) * loss(x, zeros, reduction="none"))
+
+    grid = torch.linspace(best - 5, best + 5, 100_001, dtype=torch.float64)
+    assert float(grid[torch.argmin(expected_loss(grid))]) == pytest.approx(best, abs=1e-3)
+    x = torch.tensor([best], dtype=torch.float64, requires_grad=True)
+    expected_loss(x).sum().backward()
+    assert abs(float(x.grad)) < 1e-12  # the derivative vanishes there
 
 
 def test_checks_name_the_typical_mistakes() -> None:

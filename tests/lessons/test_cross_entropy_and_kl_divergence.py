@@ -87,11 +87,25 @@ def test_figure_marks_both_divergences() -> None:
 WRONG_NUMBERS = [None, "abc", [1.0, 2.0], np.zeros((2, 2)), float("nan"), 0.0]
 
 
+def kl_solution(p: np.ndarray, q: np.ndarray) -> float:
+    keep = p > 0
+    return float((p[keep] * np.log(p[keep] / q[keep])).sum())
+
+
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_one_hot_cross_entropy": -math.log(0.3),
+    "check_kl_divergence": kl_solution,
+    "check_smallest_cross_entropy": 1.0297,
+}
+
+
 @pytest.mark.parametrize(
     ("check", "solution", "near_miss"),
     [
-        (lesson.check_one_hot_cross_entropy, -math.log(0.3), -math.log(0.6)),
-        (lesson.check_smallest_cross_entropy, 1.0297, 0.0),
+        (lesson.check_one_hot_cross_entropy, SOLUTIONS["check_one_hot_cross_entropy"],
+         -math.log(0.6)),
+        (lesson.check_smallest_cross_entropy, SOLUTIONS["check_smallest_cross_entropy"], 0.0),
     ],
 )
 def test_number_checks(check, solution, near_miss) -> None:
@@ -107,9 +121,7 @@ def test_number_checks(check, solution, near_miss) -> None:
 
 
 def test_kl_function_check() -> None:
-    def solution(p: np.ndarray, q: np.ndarray) -> float:
-        keep = p > 0
-        return float((p[keep] * np.log(p[keep] / q[keep])).sum())
+    solution = kl_solution
 
     def reversed_arguments(p: np.ndarray, q: np.ndarray) -> float:
         return solution(q, p)

@@ -83,16 +83,24 @@ def naive_cross_entropy(logits, target):
         return -np.mean(np.log(p[np.arange(len(target)), target]))
 
 
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_cross_entropy_by_hand": math.log(math.exp(2.0) + math.exp(1.0) + math.exp(0.1)) - 2.0,
+    "check_cross_entropy_gradient": (
+        (torch.softmax(LOGITS_6_2, dim=1) - F.one_hot(TARGET_6_2, num_classes=3)) / 2
+    ),
+    "check_stable_cross_entropy": my_cross_entropy,
+}
+
+
 def test_exercise_solutions_are_correct() -> None:
-    answer = math.log(math.exp(2.0) + math.exp(1.0) + math.exp(0.1)) - 2.0
-    assert lesson.check_cross_entropy_by_hand(answer).correct
+    for check, solution in SOLUTIONS.items():
+        assert getattr(lesson, check)(solution).correct
     assert lesson.check_cross_entropy_by_hand(
         F.cross_entropy(torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0]))
     ).correct
-    gradient = (torch.softmax(LOGITS_6_2, dim=1) - F.one_hot(TARGET_6_2, num_classes=3)) / 2
-    assert lesson.check_cross_entropy_gradient(gradient).correct
+    gradient = SOLUTIONS["check_cross_entropy_gradient"]
     assert lesson.check_cross_entropy_gradient(gradient.numpy().tolist()).correct
-    assert lesson.check_stable_cross_entropy(my_cross_entropy).correct
 
 
 def test_gradient_check_names_the_sum_mistake() -> None:

@@ -86,11 +86,24 @@ def test_figures_draw_the_shooters_and_the_bound() -> None:
 WRONG_NUMBERS = [None, "abc", [1.0, 2.0], np.zeros((2, 2)), float("nan"), 0.0]
 
 
+def entropy_in_bits(p: np.ndarray) -> float:
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_die_entropy": math.log2(6),
+    "check_nats_to_bits": 1.5 / math.log(2),
+    "check_entropy_in_bits": entropy_in_bits,
+}
+
+
 @pytest.mark.parametrize(
     ("check", "solution"),
     [
-        (lesson.check_die_entropy, math.log2(6)),
-        (lesson.check_nats_to_bits, 1.5 / math.log(2)),
+        (lesson.check_die_entropy, SOLUTIONS["check_die_entropy"]),
+        (lesson.check_nats_to_bits, SOLUTIONS["check_nats_to_bits"]),
     ],
 )
 def test_number_checks_accept_the_solution_and_reject_the_rest(check, solution) -> None:
@@ -103,9 +116,7 @@ def test_number_checks_accept_the_solution_and_reject_the_rest(check, solution) 
 
 
 def test_entropy_function_check() -> None:
-    def solution(p: np.ndarray) -> float:
-        p = p[p > 0]
-        return float(-(p * np.log2(p)).sum())
+    solution = entropy_in_bits
 
     def naive(p: np.ndarray) -> float:  # nan (or a warning) on a zero probability
         return float(-(p * np.log2(p)).sum())

@@ -79,16 +79,27 @@ def raises(x, axis=-1):
     raise NotImplementedError("not written yet")
 
 
-def test_solutions_are_correct() -> None:
-    log_p0 = -2 - math.log(math.exp(-2) + math.exp(-1) + math.exp(0))
-    assert lesson.check_huge_logit_log_probability(log_p0).correct
-    torch_value = F.log_softmax(torch.tensor([1000.0, 1001.0, 1002.0]), dim=0)[0]
-    assert lesson.check_huge_logit_log_probability(torch_value).correct
-    assert lesson.check_stable_logsumexp(stable_logsumexp).correct
+def autograd_gradient() -> torch.Tensor:
     x = torch.tensor([1.2, 2.4, 3.6], requires_grad=True)
     F.log_softmax(x, dim=0)[1].backward()
-    assert lesson.check_log_softmax_gradient(x.grad).correct
-    formula = torch.tensor([0.0, 1.0, 0.0]) - F.softmax(x.detach(), dim=0)
+    return x.grad
+
+
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_huge_logit_log_probability": -2 - math.log(math.exp(-2) + math.exp(-1) + math.exp(0)),
+    "check_stable_logsumexp": stable_logsumexp,
+    "check_log_softmax_gradient": autograd_gradient(),
+}
+
+
+def test_solutions_are_correct() -> None:
+    for check, solution in SOLUTIONS.items():
+        assert getattr(lesson, check)(solution).correct
+    torch_value = F.log_softmax(torch.tensor([1000.0, 1001.0, 1002.0]), dim=0)[0]
+    assert lesson.check_huge_logit_log_probability(torch_value).correct
+    x = torch.tensor([1.2, 2.4, 3.6])
+    formula = torch.tensor([0.0, 1.0, 0.0]) - F.softmax(x, dim=0)
     assert lesson.check_log_softmax_gradient(formula.tolist()).correct
     assert lesson.check_log_softmax_gradient(np.round(formula.numpy(), 4)).correct
 

@@ -94,15 +94,22 @@ def my_nll_loss(log_probs, target, weight):
     return np.sum(-w_target * picked) / np.sum(w_target)
 
 
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_weighted_nll_mean": solution_5_1(),
+    "check_ignored_nll_mean": solution_5_2(),
+    "check_nll_loss_function": my_nll_loss,
+}
+
+
 def test_exercise_solutions_are_correct() -> None:
-    assert lesson.check_weighted_nll_mean(solution_5_1()).correct
+    for check, solution in SOLUTIONS.items():
+        assert getattr(lesson, check)(solution).correct
     # the notebook's hand solution
     hand = (-1 * math.log(0.7) - 2 * math.log(0.6) - 4 * math.log(0.25)) / (1 + 2 + 4)
     assert lesson.check_weighted_nll_mean(hand).correct
     assert lesson.check_weighted_nll_mean(torch.tensor(hand)).correct
-    assert lesson.check_ignored_nll_mean(solution_5_2()).correct
     assert lesson.check_ignored_nll_mean((-math.log(0.7) - math.log(0.25)) / 2).correct
-    assert lesson.check_nll_loss_function(my_nll_loss).correct
 
 
 def test_exercise_checks_name_the_divide_by_n_mistake() -> None:

@@ -11,13 +11,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from helpers import losses
 from helpers.lessons import pitfalls_and_errata as lesson
 
 
 @pytest.mark.parametrize("num_classes", [2, 3, 5])
 def test_double_softmax_losses_match_torch(num_classes) -> None:
     p = np.array([0.01, 0.2, 0.5, 0.7, 0.99, 1.0])
-    curves = lesson.double_softmax_losses(p, num_classes)
+    curves = losses.double_softmax_losses(p, num_classes)
     np.testing.assert_allclose(curves["nats"], -np.log(p))
     np.testing.assert_allclose(curves["bans"], -np.log10(p))
     probs = torch.empty(p.size, num_classes, dtype=torch.float64)
@@ -49,7 +50,7 @@ def test_explorer_shows_the_three_numbers() -> None:
     before = explorer.image.value
     for p in (0.05, 0.3, 0.5, 0.9, 1.0):
         explorer.controls["p"].value = p
-        curves = lesson.double_softmax_losses(np.array([p]))
+        curves = losses.double_softmax_losses(np.array([p]))
         values = [curves[name][0] for name in ("nats", "bans", "double")]
         heights = [bar.get_height() for bar in right.patches]
         np.testing.assert_allclose(heights, np.minimum(values, 3.0))
@@ -73,12 +74,19 @@ def solution_8_2(logits, target):
     return F.cross_entropy(logits, target)
 
 
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_fixed_double_softmax": nn.CrossEntropyLoss()(logits_8_1(), target_8_1()).item(),
+    "check_sequence_loss": solution_8_2,
+    "check_double_softmax_floor": math.log(1 + 2 / math.e),
+}
+
+
 def test_exercise_solutions_are_correct() -> None:
-    answer = nn.CrossEntropyLoss()(logits_8_1(), target_8_1()).item()
-    assert lesson.check_fixed_double_softmax(answer).correct
+    for check, solution in SOLUTIONS.items():
+        assert getattr(lesson, check)(solution).correct
+    answer = SOLUTIONS["check_fixed_double_softmax"]
     assert lesson.check_fixed_double_softmax(torch.tensor(answer)).correct
-    assert lesson.check_sequence_loss(solution_8_2).correct
-    assert lesson.check_double_softmax_floor(math.log(1 + 2 / math.e)).correct
 
 
 def test_exercise_8_1_recognizes_the_buggy_value() -> None:

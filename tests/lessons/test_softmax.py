@@ -73,15 +73,21 @@ def raises(x, axis=-1):
     raise NotImplementedError("not written yet")
 
 
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_softmax_probability": math.exp(2.4) / (math.exp(1.2) + math.exp(2.4) + math.exp(3.6)),
+    "check_temperature": 1 / math.log(9),
+    "check_stable_softmax": stable_softmax,
+}
+
+
 def test_solutions_are_correct() -> None:
-    p1 = math.exp(2.4) / (math.exp(1.2) + math.exp(2.4) + math.exp(3.6))
-    assert lesson.check_softmax_probability(p1).correct
+    for check, solution in SOLUTIONS.items():
+        assert getattr(lesson, check)(solution).correct
     assert lesson.check_softmax_probability(F.softmax(torch.tensor([1.2, 2.4, 3.6]), 0)[1])
-    assert lesson.check_softmax_probability(round(p1, 4)).correct
-    temperature = 1 / math.log(9)
-    assert lesson.check_temperature(temperature).correct
+    assert lesson.check_softmax_probability(round(SOLUTIONS["check_softmax_probability"], 4))
+    temperature = SOLUTIONS["check_temperature"]
     assert F.softmax(torch.tensor([0.0, 1.0]) / temperature, dim=0)[1].item() == pytest.approx(0.9)
-    assert lesson.check_stable_softmax(stable_softmax).correct
 
 
 @pytest.mark.parametrize(

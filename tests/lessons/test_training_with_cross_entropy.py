@@ -249,8 +249,7 @@ def test_exercise_9_1_rejects_wrong_answers(answer) -> None:
 
 
 def test_exercise_9_2_solution() -> None:
-    answer = 3 / 6 * abs(2 / 3 - 0.9) + 1 / 6 * abs(1 - 0.65) + 2 / 6 * abs(0.5 - 0.5)
-    assert lesson.check_six_predictions_ece(answer).correct
+    assert lesson.check_six_predictions_ece(SOLUTIONS["check_six_predictions_ece"]).correct
     assert lesson.check_six_predictions_ece(0.175).correct
 
 
@@ -288,6 +287,16 @@ def ceil_binning(probs, labels, n_bins):
         for m in range(n_bins)
         if np.any(index == m)
     )
+
+
+#: One correct answer per check (tests/lessons/test_checkers.py uses them too).
+SOLUTIONS = {
+    "check_smoothed_gradient": solution_9_1(),
+    "check_six_predictions_ece": (
+        3 / 6 * abs(2 / 3 - 0.9) + 1 / 6 * abs(1 - 0.65) + 2 / 6 * abs(0.5 - 0.5)
+    ),
+    "check_ece_function": solution_9_3,
+}
 
 
 def test_exercise_9_3_accepts_the_solution_and_another_correct_binning() -> None:

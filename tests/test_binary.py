@@ -1,4 +1,4 @@
-"""Binary cross-entropy: ``helpers.losses`` against PyTorch, by example, by property, by error.
+"""Binary cross-entropy: ``helpers.binary`` against PyTorch, by example, by property, by error.
 
 ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits`` (and its gradient) are
 compared with ``torch.nn.functional`` on generated inputs: shapes ``()``, ``(N,)``, ``(N, C)``
@@ -13,27 +13,31 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import losses
+from helpers import binary, losses
+from tests.strategies import (
+    DTYPES,
+    MANY,
+    REDUCTIONS,
+    SCALES,
+    SOME,
+    BinaryCase,
+    elementwise_shapes,
+    generators,
+    logit_cases,
+    probability_cases,
+)
 
 # The tensors here are tiny: one thread is ~100x faster than a contended thread pool.
 torch.set_num_threads(1)
-
-MANY = settings(max_examples=200)
-SOME = settings(max_examples=100)
-
-DTYPES = (np.float32, np.float64)
-SCALES = (1.0, 30.0, 1e4)
-REDUCTIONS = ("none", "mean", "sum")
 
 #: Allowed error, in units of the lower precision's epsilon times the size of the terms.
 ULPS = 8
@@ -42,136 +46,6 @@ ULPS = 8
 def tensor(value: Any) -> Any:
     """A NumPy array (or None) as a torch tensor, for calling torch with the same arguments."""
     return None if value is None else torch.from_numpy(np.asarray(value))
-
-
-# --------------------------------------------------------------------------------------------
-# strategies
-# --------------------------------------------------------------------------------------------
-
-
-@st.composite
-def shapes(draw: st.DrawFn) -> tuple[int, ...]:
-    """``()``, ``(N,)``, ``(N, C)`` or ``(N, C, d)``, with N ≤ 6, C ≤ 5, d ≤ 4."""
-    rank = draw(st.sampled_from([0, 1, 1, 2, 2, 2, 3, 3]))
-    sizes = (draw(st.integers(1, 6)), draw(st.integers(1, 5)), draw(st.integers(1, 4)))
-    return sizes[:rank]
-
-
-@st.composite
-def broadcastable_shapes(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """A shape that broadcasts to ``shape``: its last k axes, each kept or set to 1."""
-    k = draw(st.integers(0, len(shape)))
-    tail = shape[len(shape) - k:]
-    return tuple(size if draw(st.booleans()) else 1 for size in tail)
-
-
-@st.composite
-def generators(draw: st.DrawFn) -> np.random.Generator:
-    """A NumPy generator seeded by hypothesis: bulk values fast, draws reproducible."""
-    return np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-
-
-@dataclass
-class Case:
-    """One call of a binary loss: input (logits or probabilities), target and options."""
-
-    values: np.ndarray
-    target: np.ndarray
-    weight: np.ndarray | None
-    pos_weight: np.ndarray | None
-    reduction: str
-
-    @property
-    def eps(self) -> float:
-        """Machine epsilon of the least precise array involved."""
-        arrays = [a for a in (self.values, self.target, self.weight, self.pos_weight)
-                  if a is not None]
-        return max(float(np.finfo(a.dtype).eps) for a in arrays)
-
-
-@st.composite
-def targets(draw: st.DrawFn, rng: np.random.Generator, shape: tuple[int, ...],
-            dtype: type[np.floating]) -> np.ndarray:
-    """Hard labels 0/1, soft labels in [0, 1], or a mix of both."""
-    kind = draw(st.sampled_from(["hard", "soft", "mixed"]))
-    hard = rng.integers(0, 2, shape).astype(np.float64)
-    soft = rng.random(shape)
-    if kind == "hard":
-        values = hard
-    elif kind == "soft":
-        values = soft
-    else:
-        values = np.where(rng.random(shape) < 0.5, hard, soft)
-    return np.asarray(values).astype(dtype)
-
-
-@st.composite
-def weights(draw: st.DrawFn, rng: np.random.Generator, shape: tuple[int, ...],
-            dtype: type[np.floating], positive: bool = False) -> np.ndarray | None:
-    """None, or non-negative weights of a shape that broadcasts to ``shape``.
-
-    For ``positive`` (pos_weight) the shape is mostly ``(C,)``, one weight per class on the last
-    axis, and the values are in [0.1, 10].
-    """
-    mode = draw(st.sampled_from(["none", "none", "last axis", "broadcast", "scalar"]))
-    if mode == "none":
-        return None
-    if mode == "last axis":
-        weight_shape = shape[-1:]
-    elif mode == "scalar":
-        weight_shape = ()
-    else:
-        weight_shape = draw(broadcastable_shapes(shape))
-    if positive:
-        values = np.exp(rng.uniform(math.log(0.1), math.log(10.0), weight_shape))
-    else:
-        values = rng.uniform(0.0, 3.0, weight_shape)
-        values[rng.random(weight_shape) < 0.2] = 0.0
-    weight_dtype = draw(st.sampled_from([dtype, dtype, np.float64]))
-    return np.asarray(values).astype(weight_dtype)
-
-
-@st.composite
-def logit_cases(draw: st.DrawFn) -> Case:
-    """Arguments of binary_cross_entropy_with_logits; the target's dtype may differ."""
-    shape = draw(shapes())
-    dtype = draw(st.sampled_from(DTYPES))
-    scale = draw(st.sampled_from(SCALES))
-    rng = draw(generators())
-    logits = rng.uniform(-1.0, 1.0, shape) * scale
-    if draw(st.booleans()):
-        logits = np.round(logits, 1)  # exact zeros and ties
-    target_dtype = draw(st.sampled_from([dtype, dtype, dtype, np.float32, np.float64]))
-    return Case(
-        np.asarray(logits).astype(dtype),
-        draw(targets(rng, shape, target_dtype)),
-        draw(weights(rng, shape, dtype)),
-        draw(weights(rng, shape, dtype, positive=True)),
-        draw(st.sampled_from(REDUCTIONS)),
-    )
-
-
-@st.composite
-def probability_cases(draw: st.DrawFn) -> Case:
-    """Arguments of binary_cross_entropy: probabilities with exact 0s and 1s, tiny ones, and
-    sigmoids of large logits (1.0 after rounding), so the −100 clamp is exercised."""
-    shape = draw(shapes())
-    dtype = draw(st.sampled_from(DTYPES))
-    scale = draw(st.sampled_from(SCALES))
-    rng = draw(generators())
-    probs = losses.sigmoid((rng.uniform(-1.0, 1.0, shape) * scale).astype(dtype))
-    probs = np.asarray(probs).copy()
-    if draw(st.booleans()):
-        special = np.array([0.0, 1.0, 1e-30, 1e-45, 1 - 1e-7, 0.5], dtype=dtype)
-        mask = rng.random(shape) < 0.3
-        probs[mask] = rng.choice(special, size=shape)[mask]
-    return Case(
-        probs,
-        draw(targets(rng, shape, dtype)),
-        draw(weights(rng, shape, dtype)),
-        None,
-        draw(st.sampled_from(REDUCTIONS)),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,18 +62,18 @@ def reduce_magnitude(terms: np.ndarray, reduction: str) -> np.ndarray:
     return np.asarray(total / terms.size if reduction == "mean" else total)
 
 
-def logit_magnitude(case: Case) -> np.ndarray:
+def logit_magnitude(case: BinaryCase) -> np.ndarray:
     """``|w| (|1 − y| |x| + |1 + (p − 1) y| |log σ(x)|)`` per element, in float64."""
     x = case.values.astype(np.float64)
     y = case.target.astype(np.float64)
     pos_weight = 1.0 if case.pos_weight is None else case.pos_weight.astype(np.float64)
     weight = 1.0 if case.weight is None else case.weight.astype(np.float64)
     log_weight = np.abs(1 + (pos_weight - 1) * y)
-    size = np.abs(1 - y) * np.abs(x) + log_weight * np.abs(losses.log_sigmoid(x))
+    size = np.abs(1 - y) * np.abs(x) + log_weight * np.abs(binary.log_sigmoid(x))
     return reduce_magnitude(np.broadcast_to(np.abs(weight) * size, x.shape), case.reduction)
 
 
-def probability_magnitude(case: Case) -> np.ndarray:
+def probability_magnitude(case: BinaryCase) -> np.ndarray:
     """``|w| (|1 − y| |max(log(1 − p), −100)| + |y| |max(log p, −100)|)`` per element."""
     p = case.values.astype(np.float64)
     y = case.target.astype(np.float64)
@@ -223,7 +97,7 @@ def assert_matches(ours: Any, theirs: torch.Tensor, magnitude: np.ndarray, eps: 
     )
 
 
-def torch_with_logits(case: Case) -> tuple[torch.Tensor, torch.Tensor]:
+def torch_with_logits(case: BinaryCase) -> tuple[torch.Tensor, torch.Tensor]:
     """PyTorch's loss and autograd's gradient (of the sum, for reduction="none")."""
     logits = torch.tensor(case.values, requires_grad=True)
     loss = F.binary_cross_entropy_with_logits(
@@ -235,7 +109,7 @@ def torch_with_logits(case: Case) -> tuple[torch.Tensor, torch.Tensor]:
     return loss, logits.grad
 
 
-def kwargs_of(case: Case) -> dict[str, Any]:
+def kwargs_of(case: BinaryCase) -> dict[str, Any]:
     return {"weight": case.weight, "pos_weight": case.pos_weight, "reduction": case.reduction}
 
 
@@ -247,9 +121,9 @@ def kwargs_of(case: Case) -> dict[str, Any]:
 @pytest.mark.slow
 @MANY
 @given(logit_cases())
-def test_with_logits_matches_torch(case: Case) -> None:
+def test_with_logits_matches_torch(case: BinaryCase) -> None:
     theirs, _ = torch_with_logits(case)
-    ours = losses.binary_cross_entropy_with_logits(case.values, case.target, **kwargs_of(case))
+    ours = binary.binary_cross_entropy_with_logits(case.values, case.target, **kwargs_of(case))
     assert np.asarray(ours).dtype == case.target.dtype  # PyTorch: the target's dtype
     assert np.all(np.isfinite(ours))  # at scale 1e4 too
     assert_matches(ours, theirs, logit_magnitude(case), case.eps)
@@ -258,9 +132,9 @@ def test_with_logits_matches_torch(case: Case) -> None:
 @pytest.mark.slow
 @MANY
 @given(logit_cases())
-def test_with_logits_grad_matches_autograd(case: Case) -> None:
+def test_with_logits_grad_matches_autograd(case: BinaryCase) -> None:
     _, theirs = torch_with_logits(case)
-    ours = losses.binary_cross_entropy_with_logits_grad(case.values, case.target,
+    ours = binary.binary_cross_entropy_with_logits_grad(case.values, case.target,
                                                         **kwargs_of(case))
     assert ours.shape == case.values.shape and ours.dtype == theirs.numpy().dtype
     assert ours.dtype == case.values.dtype
@@ -276,10 +150,10 @@ def test_with_logits_grad_matches_autograd(case: Case) -> None:
 @pytest.mark.slow
 @MANY
 @given(probability_cases())
-def test_binary_cross_entropy_matches_torch(case: Case) -> None:
+def test_binary_cross_entropy_matches_torch(case: BinaryCase) -> None:
     theirs = F.binary_cross_entropy(tensor(case.values), tensor(case.target),
                                     weight=tensor(case.weight), reduction=case.reduction)
-    ours = losses.binary_cross_entropy(case.values, case.target, weight=case.weight,
+    ours = binary.binary_cross_entropy(case.values, case.target, weight=case.weight,
                                        reduction=case.reduction)
     largest_weight = 1.0 if case.weight is None else float(np.max(case.weight, initial=1.0))
     count = case.values.size if case.reduction == "sum" else 1
@@ -289,15 +163,15 @@ def test_binary_cross_entropy_matches_torch(case: Case) -> None:
 
 @pytest.mark.slow
 @SOME
-@given(shapes(), st.sampled_from(DTYPES), st.sampled_from(SCALES), generators())
+@given(elementwise_shapes(), st.sampled_from(DTYPES), st.sampled_from(SCALES), generators())
 def test_sigmoid_and_log_sigmoid_match_torch(shape: tuple[int, ...], dtype: type[np.floating],
                                               scale: float, rng: np.random.Generator) -> None:
     x = np.asarray(rng.uniform(-1.0, 1.0, shape) * scale).astype(dtype)
     eps = float(np.finfo(dtype).eps)
-    ours, theirs = losses.sigmoid(x), torch.sigmoid(torch.from_numpy(x)).numpy()
+    ours, theirs = binary.sigmoid(x), torch.sigmoid(torch.from_numpy(x)).numpy()
     assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
     np.testing.assert_allclose(ours, theirs, rtol=4 * eps, atol=0)
-    ours, theirs = losses.log_sigmoid(x), F.logsigmoid(torch.from_numpy(x)).numpy()
+    ours, theirs = binary.log_sigmoid(x), F.logsigmoid(torch.from_numpy(x)).numpy()
     assert ours.dtype == theirs.dtype and np.all(np.isfinite(ours))
     np.testing.assert_allclose(ours, theirs, rtol=4 * eps, atol=4 * eps)
 
@@ -309,7 +183,7 @@ def test_sigmoid_and_log_sigmoid_match_torch(shape: tuple[int, ...], dtype: type
 
 @SOME
 @given(logit_cases())
-def test_with_logits_is_bce_of_the_sigmoid_where_that_is_accurate(case: Case) -> None:
+def test_with_logits_is_bce_of_the_sigmoid_where_that_is_accurate(case: BinaryCase) -> None:
     """In float64 and for |x| ≤ 10, BCE(σ(x)) loses little: 1 − σ(x) ≥ 4.5e-5 keeps 11 digits.
 
     (At x = 27 it keeps only 4: 1 − σ(27) = 1.9e-12 is computed from σ(27) ≈ 1 − 1.9e-12.)
@@ -318,23 +192,23 @@ def test_with_logits_is_bce_of_the_sigmoid_where_that_is_accurate(case: Case) ->
     y = case.target.astype(np.float64)
     kwargs = {"weight": case.weight, "reduction": case.reduction}
     np.testing.assert_allclose(
-        losses.binary_cross_entropy(losses.sigmoid(x), y, **kwargs),
-        losses.binary_cross_entropy_with_logits(x, y, **kwargs),
+        binary.binary_cross_entropy(binary.sigmoid(x), y, **kwargs),
+        binary.binary_cross_entropy_with_logits(x, y, **kwargs),
         rtol=1e-9, atol=1e-11,
     )
 
 
 @SOME
 @given(logit_cases())
-def test_pos_weight_one_changes_nothing_and_weight_scales(case: Case) -> None:
+def test_pos_weight_one_changes_nothing_and_weight_scales(case: BinaryCase) -> None:
     x, y = case.values, case.target
-    plain = losses.binary_cross_entropy_with_logits(x, y, reduction="none")
+    plain = binary.binary_cross_entropy_with_logits(x, y, reduction="none")
     np.testing.assert_array_equal(
-        losses.binary_cross_entropy_with_logits(x, y, pos_weight=np.ones(x.shape[-1:]),
+        binary.binary_cross_entropy_with_logits(x, y, pos_weight=np.ones(x.shape[-1:]),
                                                 reduction="none"),
         plain,
     )
-    doubled = losses.binary_cross_entropy_with_logits(x, y, weight=2.0, reduction="none")
+    doubled = binary.binary_cross_entropy_with_logits(x, y, weight=2.0, reduction="none")
     np.testing.assert_array_equal(doubled, 2 * plain)  # times 2 is exact
 
 
@@ -349,7 +223,7 @@ def test_two_class_cross_entropy_is_bce_of_the_logit_difference(
     for reduction in REDUCTIONS:
         np.testing.assert_allclose(
             losses.cross_entropy(logits, labels, reduction=reduction),
-            losses.binary_cross_entropy_with_logits(logits[:, 1] - logits[:, 0],
+            binary.binary_cross_entropy_with_logits(logits[:, 1] - logits[:, 0],
                                                     labels.astype(np.float64),
                                                     reduction=reduction),
             rtol=1e-12, atol=1e-12 * scale,
@@ -358,7 +232,7 @@ def test_two_class_cross_entropy_is_bce_of_the_logit_difference(
     p = float(rng.uniform(0.1, 10.0))
     np.testing.assert_allclose(
         losses.cross_entropy(logits, labels, weight=np.array([1.0, p]), reduction="sum"),
-        losses.binary_cross_entropy_with_logits(logits[:, 1] - logits[:, 0],
+        binary.binary_cross_entropy_with_logits(logits[:, 1] - logits[:, 0],
                                                 labels.astype(np.float64), pos_weight=p,
                                                 reduction="sum"),
         rtol=1e-12, atol=1e-12 * scale,
@@ -367,19 +241,19 @@ def test_two_class_cross_entropy_is_bce_of_the_logit_difference(
 
 @SOME
 @given(logit_cases())
-def test_grad_is_the_derivative_of_the_loss(case: Case) -> None:
+def test_grad_is_the_derivative_of_the_loss(case: BinaryCase) -> None:
     """A central difference in float64 along a random direction (scale-1 logits)."""
     x = case.values.astype(np.float64) / np.max(np.abs(case.values), initial=1.0)
     y = case.target.astype(np.float64)
     kwargs = kwargs_of(case)
 
     def total(z: np.ndarray) -> float:
-        return float(np.sum(losses.binary_cross_entropy_with_logits(z, y, **kwargs)))
+        return float(np.sum(binary.binary_cross_entropy_with_logits(z, y, **kwargs)))
 
     direction = np.random.default_rng(0).standard_normal(x.shape)
     h = 1e-6
     numeric = (total(x + h * direction) - total(x - h * direction)) / (2 * h)
-    analytic = float(np.sum(losses.binary_cross_entropy_with_logits_grad(x, y, **kwargs)
+    analytic = float(np.sum(binary.binary_cross_entropy_with_logits_grad(x, y, **kwargs)
                             * direction))
     assert numeric == pytest.approx(analytic, rel=1e-5, abs=1e-7)
 
@@ -390,38 +264,38 @@ def test_grad_is_the_derivative_of_the_loss(case: Case) -> None:
 
 
 def test_one_probability_by_hand() -> None:
-    assert losses.binary_cross_entropy(0.8, 1.0) == pytest.approx(-math.log(0.8), rel=1e-15)
-    assert losses.binary_cross_entropy(0.8, 0.0) == pytest.approx(-math.log(0.2), rel=1e-14)
+    assert binary.binary_cross_entropy(0.8, 1.0) == pytest.approx(-math.log(0.8), rel=1e-15)
+    assert binary.binary_cross_entropy(0.8, 0.0) == pytest.approx(-math.log(0.2), rel=1e-14)
     # a soft target mixes the two: −(0.3 log 0.8 + 0.7 log 0.2)
-    assert losses.binary_cross_entropy(0.8, 0.3) == pytest.approx(
+    assert binary.binary_cross_entropy(0.8, 0.3) == pytest.approx(
         -(0.3 * math.log(0.8) + 0.7 * math.log(0.2)), rel=1e-14)
 
 
 def test_the_clamp_at_minus_100() -> None:
-    ours = losses.binary_cross_entropy(np.array([0.0, 1.0, 0.0, 1.0]),
+    ours = binary.binary_cross_entropy(np.array([0.0, 1.0, 0.0, 1.0]),
                                        np.array([1.0, 0.0, 0.0, 1.0]), reduction="none")
     np.testing.assert_array_equal(ours, [100.0, 100.0, 0.0, 0.0])  # never inf, never nan
-    assert losses.BCE_LOG_FLOOR == -100.0
+    assert binary.BCE_LOG_FLOOR == -100.0
 
 
 def test_float32_sigmoid_of_40_is_one_and_bce_says_100_instead_of_40() -> None:
     x = np.float32(40.0)
-    p = losses.sigmoid(x)
+    p = binary.sigmoid(x)
     assert p == 1.0 and torch.sigmoid(torch.tensor(40.0)).item() == 1.0
-    assert losses.binary_cross_entropy(p, np.float32(0.0)) == 100.0
+    assert binary.binary_cross_entropy(p, np.float32(0.0)) == 100.0
     assert F.binary_cross_entropy(torch.tensor(1.0), torch.tensor(0.0)).item() == 100.0
-    stable = losses.binary_cross_entropy_with_logits(x, np.float32(0.0))
+    stable = binary.binary_cross_entropy_with_logits(x, np.float32(0.0))
     assert stable == 40.0 and stable.dtype == np.float32
     # y = 1 and a very negative logit: the clamp caps the naive loss at 100, the true is 120.
-    assert losses.binary_cross_entropy(losses.sigmoid(np.float32(-120.0)), np.float32(1.0)) == 100
-    assert losses.binary_cross_entropy_with_logits(np.float32(-120.0), np.float32(1.0)) == 120
+    assert binary.binary_cross_entropy(binary.sigmoid(np.float32(-120.0)), np.float32(1.0)) == 100
+    assert binary.binary_cross_entropy_with_logits(np.float32(-120.0), np.float32(1.0)) == 120
 
 
 def test_the_naive_gradient_vanishes_and_the_stable_one_does_not() -> None:
     x = torch.tensor(40.0, requires_grad=True)
     F.binary_cross_entropy(torch.sigmoid(x), torch.tensor(0.0)).backward()
     assert x.grad is not None and x.grad.item() == 0.0
-    ours = losses.binary_cross_entropy_with_logits_grad(np.float32(40.0), np.float32(0.0))
+    ours = binary.binary_cross_entropy_with_logits_grad(np.float32(40.0), np.float32(0.0))
     assert ours == 1.0 and ours.dtype == np.float32
 
 
@@ -429,7 +303,7 @@ def test_the_naive_gradient_vanishes_and_the_stable_one_does_not() -> None:
 def test_huge_logits_are_exact(dtype: type[np.floating]) -> None:
     x = np.array([1e4, -1e4, 1e4, -1e4, 0.0], dtype=dtype)
     y = np.array([0.0, 1.0, 1.0, 0.0, 1.0], dtype=dtype)
-    ours = losses.binary_cross_entropy_with_logits(x, y, reduction="none")
+    ours = binary.binary_cross_entropy_with_logits(x, y, reduction="none")
     np.testing.assert_array_equal(ours, np.array([1e4, 1e4, 0.0, 0.0, math.log(2)], dtype))
     theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y),
                                                 reduction="none")
@@ -440,10 +314,10 @@ def test_reductions_and_weights() -> None:
     x = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -2.0]])
     y = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
     weight = np.array([1.0, 2.0, 0.0])
-    none = losses.binary_cross_entropy_with_logits(x, y, weight=weight, reduction="none")
+    none = binary.binary_cross_entropy_with_logits(x, y, weight=weight, reduction="none")
     assert none.shape == (2, 3) and np.all(none[:, 2] == 0)
-    total = losses.binary_cross_entropy_with_logits(x, y, weight=weight, reduction="sum")
-    mean = losses.binary_cross_entropy_with_logits(x, y, weight=weight, reduction="mean")
+    total = binary.binary_cross_entropy_with_logits(x, y, weight=weight, reduction="sum")
+    mean = binary.binary_cross_entropy_with_logits(x, y, weight=weight, reduction="mean")
     assert total == pytest.approx(none.sum(), rel=1e-15)
     assert mean == pytest.approx(none.sum() / 6, rel=1e-15)  # over elements, not over weights
     assert isinstance(mean, np.float64) and isinstance(total, np.float64)
@@ -453,8 +327,8 @@ def test_pos_weight_multiplies_the_positive_term_only() -> None:
     x = np.array([[0.5, -1.0], [2.0, 0.3]])
     y = np.array([[1.0, 0.0], [0.25, 1.0]])
     p = np.array([3.0, 0.5])
-    ours = losses.binary_cross_entropy_with_logits(x, y, pos_weight=p, reduction="none")
-    by_hand = -(p * y * losses.log_sigmoid(x) + (1 - y) * losses.log_sigmoid(-x))
+    ours = binary.binary_cross_entropy_with_logits(x, y, pos_weight=p, reduction="none")
+    by_hand = -(p * y * binary.log_sigmoid(x) + (1 - y) * binary.log_sigmoid(-x))
     np.testing.assert_allclose(ours, by_hand, rtol=1e-15)
     theirs = F.binary_cross_entropy_with_logits(
         torch.from_numpy(x), torch.from_numpy(y), pos_weight=torch.from_numpy(p),
@@ -469,8 +343,8 @@ def test_pos_weight_aligns_with_the_last_axis_as_in_torch() -> None:
     x = rng.normal(size=(2, 3, 3))
     y = rng.integers(0, 2, (2, 3, 3)).astype(np.float64)
     p = np.array([1.0, 5.0, 10.0])
-    last_axis = losses.binary_cross_entropy_with_logits(x, y, pos_weight=p)
-    class_axis = losses.binary_cross_entropy_with_logits(x, y, pos_weight=p[:, None])
+    last_axis = binary.binary_cross_entropy_with_logits(x, y, pos_weight=p)
+    class_axis = binary.binary_cross_entropy_with_logits(x, y, pos_weight=p[:, None])
     assert last_axis != pytest.approx(class_axis)
     for ours, weight in ((last_axis, p), (class_axis, p[:, None])):
         theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y),
@@ -485,26 +359,26 @@ def test_numbers_and_lists_are_accepted_for_weights() -> None:
                                                 weight=torch.tensor([2.0], dtype=torch.float64),
                                                 pos_weight=torch.tensor([3.0, 3.0, 3.0],
                                                                         dtype=torch.float64))
-    ours = losses.binary_cross_entropy_with_logits(x, y, weight=2, pos_weight=[3.0, 3.0, 3.0])
+    ours = binary.binary_cross_entropy_with_logits(x, y, weight=2, pos_weight=[3.0, 3.0, 3.0])
     assert ours == pytest.approx(theirs.item(), rel=1e-15)
-    ours = losses.binary_cross_entropy(losses.sigmoid(x), y, weight=[True, False, True],
+    ours = binary.binary_cross_entropy(binary.sigmoid(x), y, weight=[True, False, True],
                                        reduction="sum")
-    expected = losses.binary_cross_entropy(losses.sigmoid(x[[0, 2]]), y[[0, 2]], reduction="sum")
+    expected = binary.binary_cross_entropy(binary.sigmoid(x[[0, 2]]), y[[0, 2]], reduction="sum")
     assert ours == pytest.approx(expected, rel=1e-15)
 
 
 def test_scalars_and_empty_inputs_like_torch() -> None:
-    one = losses.binary_cross_entropy_with_logits(np.float32(0.3), np.float32(1.0),
+    one = binary.binary_cross_entropy_with_logits(np.float32(0.3), np.float32(1.0),
                                                   reduction="none")
     assert isinstance(one, np.ndarray) and one.shape == () and one.dtype == np.float32
-    assert isinstance(losses.binary_cross_entropy(0.3, 1.0), np.float64)
-    for function, values in ((losses.binary_cross_entropy_with_logits, np.zeros((0, 3))),
-                             (losses.binary_cross_entropy, np.zeros((0, 3)))):
+    assert isinstance(binary.binary_cross_entropy(0.3, 1.0), np.float64)
+    for function, values in ((binary.binary_cross_entropy_with_logits, np.zeros((0, 3))),
+                             (binary.binary_cross_entropy, np.zeros((0, 3)))):
         assert np.isnan(function(values, values))  # mean over no elements: 0/0
         assert function(values, values, reduction="sum") == 0.0
         assert function(values, values, reduction="none").shape == (0, 3)
     assert np.isnan(F.binary_cross_entropy_with_logits(torch.zeros(0), torch.zeros(0)).item())
-    grad = losses.binary_cross_entropy_with_logits_grad(np.zeros((0, 3)), np.zeros((0, 3)))
+    grad = binary.binary_cross_entropy_with_logits_grad(np.zeros((0, 3)), np.zeros((0, 3)))
     assert grad.shape == (0, 3)
 
 
@@ -522,7 +396,7 @@ def test_special_values_match_torch(logits: list[float], target: list[float],
     x, y = np.array(logits, dtype), np.array(target, dtype)
     theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y),
                                                 reduction="none")
-    ours = losses.binary_cross_entropy_with_logits(x, y, reduction="none")
+    ours = binary.binary_cross_entropy_with_logits(x, y, reduction="none")
     np.testing.assert_array_equal(ours, theirs.numpy())
 
 
@@ -530,20 +404,20 @@ def test_dtypes_follow_torch() -> None:
     x32 = np.array([0.5, -1.0], np.float32)
     y32 = np.array([1.0, 0.0], np.float32)
     for x, y in ((x32, y32), (x32, y32.astype(np.float64)), (x32.astype(np.float64), y32)):
-        ours = losses.binary_cross_entropy_with_logits(x, y)
+        ours = binary.binary_cross_entropy_with_logits(x, y)
         theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y))
         assert ours.dtype == theirs.numpy().dtype == y.dtype  # the target's dtype
-        grad = losses.binary_cross_entropy_with_logits_grad(x, y)
+        grad = binary.binary_cross_entropy_with_logits_grad(x, y)
         assert grad.dtype == x.dtype  # the logits' dtype, as autograd's
     # float32 logits and weights in float64: still float32, as in torch
-    ours = losses.binary_cross_entropy_with_logits(x32, y32, weight=np.array([1.0, 2.0]),
+    ours = binary.binary_cross_entropy_with_logits(x32, y32, weight=np.array([1.0, 2.0]),
                                                    pos_weight=np.array([3.0, 3.0]))
     assert ours.dtype == np.float32
     # binary_cross_entropy: a float64 target is cast to float32 probabilities (torch refuses)
-    p32 = losses.sigmoid(x32)
-    assert losses.binary_cross_entropy(p32, y32.astype(np.float64)).dtype == np.float32
-    assert losses.binary_cross_entropy(p32, y32.astype(np.float64)) == (
-        losses.binary_cross_entropy(p32, y32))
+    p32 = binary.sigmoid(x32)
+    assert binary.binary_cross_entropy(p32, y32.astype(np.float64)).dtype == np.float32
+    assert binary.binary_cross_entropy(p32, y32.astype(np.float64)) == (
+        binary.binary_cross_entropy(p32, y32))
     with pytest.raises(RuntimeError, match="Found dtype Double but expected Float"):
         F.binary_cross_entropy(torch.from_numpy(p32), torch.from_numpy(y32.astype(np.float64)))
 
@@ -553,10 +427,10 @@ def test_dtypes_follow_torch() -> None:
 # --------------------------------------------------------------------------------------------
 
 FUNCTIONS = {
-    "binary_cross_entropy": (losses.binary_cross_entropy, F.binary_cross_entropy),
-    "binary_cross_entropy_with_logits": (losses.binary_cross_entropy_with_logits,
+    "binary_cross_entropy": (binary.binary_cross_entropy, F.binary_cross_entropy),
+    "binary_cross_entropy_with_logits": (binary.binary_cross_entropy_with_logits,
                                          F.binary_cross_entropy_with_logits),
-    "binary_cross_entropy_with_logits_grad": (losses.binary_cross_entropy_with_logits_grad,
+    "binary_cross_entropy_with_logits_grad": (binary.binary_cross_entropy_with_logits_grad,
                                               F.binary_cross_entropy_with_logits),
 }
 WITH_LOGITS = ["binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad"]
@@ -626,7 +500,7 @@ def test_probabilities_outside_the_unit_interval(probs: list[list[float]], patte
 
 def test_probability_of_a_scalar_outside_the_unit_interval() -> None:
     with pytest.raises(ValueError, match=r"probs must hold values in \[0, 1\], got 2\.5;"):
-        losses.binary_cross_entropy(2.5, 1.0)
+        binary.binary_cross_entropy(2.5, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -645,7 +519,7 @@ def test_with_logits_takes_any_target_like_torch() -> None:
     """No range check on the target of the with-logits loss (PyTorch has none either)."""
     x, y = np.array([0.5, -1.0]), np.array([2.0, -0.5])
     theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y))
-    assert losses.binary_cross_entropy_with_logits(x, y) == pytest.approx(theirs.item(),
+    assert binary.binary_cross_entropy_with_logits(x, y) == pytest.approx(theirs.item(),
                                                                           rel=1e-15)
 
 
@@ -742,4 +616,4 @@ def test_non_numeric_pos_weight(name: str) -> None:
 def test_sigmoid_takes_floating_input(name: str) -> None:
     with pytest.raises(TypeError, match=r"^x must be a floating-point array \(logits\), got "
                                         r"dtype int64"):
-        getattr(losses, name)(np.array([1, 2]))
+        getattr(binary, name)(np.array([1, 2]))
