@@ -98,19 +98,9 @@ def softplus(x: np.ndarray | float) -> np.ndarray:
 
 
 def explorer_artists(explorer: Explorer):
+    """The loss panel's four lines, then the expected-loss panel's four (as drawn)."""
     loss_ax, expected_ax = explorer.figure.axes
-    positive, negative, positive_dot, negative_dot = loss_ax.lines[:4]
-    expected, optimum, optimum_dot, expected_dot = expected_ax.lines[:4]
-    return (
-        positive,
-        negative,
-        positive_dot,
-        negative_dot,
-        expected,
-        optimum,
-        optimum_dot,
-        expected_dot,
-    )
+    return (*loss_ax.lines[:4], *expected_ax.lines[:4])
 
 
 def test_pos_weight_explorer_tracks_the_formulas() -> None:
@@ -131,16 +121,8 @@ def test_pos_weight_explorer_tracks_the_formulas() -> None:
         explorer.controls["pos_weight"].value = pos_weight
         explorer.controls["base_rate"].value = base_rate
         pos_weight = explorer.controls["pos_weight"].value  # as the log slider rounds it
-        (
-            positive,
-            negative,
-            positive_dot,
-            negative_dot,
-            expected,
-            optimum,
-            optimum_dot,
-            expected_dot,
-        ) = explorer_artists(explorer)
+        positive, negative, positive_dot, negative_dot, *right_panel = explorer_artists(explorer)
+        expected, optimum, optimum_dot, expected_dot = right_panel
         grid = positive.get_xdata()
         theirs = F.binary_cross_entropy_with_logits(
             torch.from_numpy(grid),
