@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ipywidgets
+import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -150,15 +151,14 @@ def control_sweep(control: ipywidgets.ValueWidget, steps: int) -> list[Any]:
     if options:
         values = [option[1] if isinstance(option, tuple) else option for option in options]
         if len(values) > steps:
-            values = [values[round(i * (len(values) - 1) / (steps - 1))] for i in range(steps)]
+            values = [values[int(i)] for i in np.linspace(0, len(values) - 1, steps)]
         return values
-    low, high = control.min, control.max
+    spaced = np.linspace(control.min, control.max, steps)
     kind = type(control).__name__
-    spaced = [low + (high - low) * i / (steps - 1) for i in range(steps)]
     if kind == "FloatLogSlider":
         return [float(control.base**e) for e in spaced]
     if kind.startswith("Int"):
-        return sorted({round(v) for v in spaced})
+        return sorted({int(v) for v in np.rint(spaced)})
     return [float(v) for v in spaced]
 
 
