@@ -1,7 +1,7 @@
 """Wall time of the whole series: each notebook executed in a fresh kernel, as `make execute` does.
 
     .venv/bin/python benchmarks/suite_time.py                 # every notebooks/NN_*.ipynb
-    .venv/bin/python benchmarks/suite_time.py notebooks/03_softmax.ipynb
+    .venv/bin/python benchmarks/suite_time.py notebooks/04_softmax.ipynb
     .venv/bin/python benchmarks/suite_time.py --jobs 2         # two kernels at a time
     .venv/bin/python benchmarks/suite_time.py --json benchmarks/suite_time.json
 
@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if the total exceeds {GOAL_SECONDS:.0f} s")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    folder = ROOT / "notebooks"
+    paths = args.notebooks or sorted(folder.glob("[0-9][0-9]_*.ipynb")) + sorted(
+        folder.glob("[A-Z]_*.ipynb")
+    )
 
     before = load_average()
     print(f"{os.cpu_count()} cores, load average {before:.2f} (1 min) before; "

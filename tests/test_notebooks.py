@@ -12,17 +12,19 @@ SERIES = [
     "00_start_here.ipynb",
     "01_information_and_entropy.ipynb",
     "02_cross_entropy_and_kl_divergence.ipynb",
-    "03_softmax.ipynb",
-    "04_log_softmax_and_numerical_stability.ipynb",
-    "05_nll_loss.ipynb",
-    "06_cross_entropy_loss_in_pytorch.ipynb",
-    "07_label_smoothing.ipynb",
-    "08_pitfalls_and_errata.ipynb",
+    "04_softmax.ipynb",
+    "05_log_softmax_and_numerical_stability.ipynb",
+    "06_nll_loss.ipynb",
+    "07_cross_entropy_loss_in_pytorch.ipynb",
+    "08_label_smoothing.ipynb",
     "09_training_with_cross_entropy.ipynb",
     "10_binary_cross_entropy.ipynb",
     "11_cross_entropy_at_scale.ipynb",
+    "B_errata.ipynb",
 ]
-LESSONS = SERIES[1:]
+# The numbered lessons, then the lettered appendices (reference, not lectures).
+LESSONS = [name for name in SERIES[1:] if name[:2].isdigit()]
+APPENDICES = [name for name in SERIES if not name[:2].isdigit()]
 LOCAL_PATH = re.compile(r"(/root/|/home/|/work/|site-packages|dist-packages|[A-Za-z]:\\Users)")
 LINK = re.compile(r"\]\(([^)#\s]+\.ipynb)")
 
@@ -42,6 +44,16 @@ def mime_types(notebook: dict) -> set[str]:
 
 def test_the_series_is_complete_and_nothing_else_is_in_the_folder() -> None:
     assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == SERIES
+
+
+@pytest.mark.parametrize("name", APPENDICES)
+def test_appendix_has_a_lettered_title_and_links_on(name: str) -> None:
+    notebook = load(name)
+    assert source(notebook["cells"][0]).startswith(f"# {name[0]} · Appendix"), (
+        f"{name}: first cell must be the title '# {name[0]} · Appendix …'"
+    )
+    following = SERIES[(SERIES.index(name) + 1) % len(SERIES)]
+    assert following in source(notebook["cells"][-1]), f"{name}: the last cell links to {following}"
 
 
 @pytest.mark.parametrize("name", SERIES)

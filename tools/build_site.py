@@ -118,8 +118,10 @@ def copy_assets(out: Path, node_modules: Path = NODE_MODULES) -> None:
 
 
 def notebook_paths(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The series in order: ``NN_name.ipynb``."""
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    """The series in order: the lessons ``NN_name.ipynb``, then the appendices ``X_name.ipynb``."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb")) + sorted(
+        folder.glob("[A-Z]_*.ipynb")
+    )
 
 
 def read(path: Path, *, execute: bool = False) -> nbformat.NotebookNode:

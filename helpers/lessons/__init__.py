@@ -1,4 +1,5 @@
-"""One module per notebook: ``helpers.lessons.<name>`` for ``notebooks/NN_<name>.ipynb``.
+"""One module per notebook: ``helpers.lessons.<name>`` for ``notebooks/NN_<name>.ipynb`` (or an
+appendix, ``notebooks/X_<name>.ipynb``).
 
 Each holds that lesson's figures, explorers and exercise checks, in the notebook's order. A
 lesson module imports the concept library (``info``, ``losses``, ``calibration``, ...) and the

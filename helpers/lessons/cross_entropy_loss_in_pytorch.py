@@ -1,4 +1,4 @@
-"""Figures, explorers and exercise checks of ``notebooks/06_cross_entropy_loss_in_pytorch.ipynb``.
+"""Figures, explorers and exercise checks of ``notebooks/07_cross_entropy_loss_in_pytorch.ipynb``.
 
 Lesson 6 · `nn.CrossEntropyLoss` in PyTorch.
 """

@@ -1,4 +1,4 @@
-"""Figures, explorers and exercise checks of ``notebooks/07_label_smoothing.ipynb``.
+"""Figures, explorers and exercise checks of ``notebooks/08_label_smoothing.ipynb``.
 
 Lesson 7 · Label smoothing.
 """

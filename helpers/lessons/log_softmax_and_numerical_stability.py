@@ -1,5 +1,5 @@
 """Figures, explorers and exercise checks of the notebook
-``notebooks/04_log_softmax_and_numerical_stability.ipynb``.
+``notebooks/05_log_softmax_and_numerical_stability.ipynb``.
 
 Lesson 4 · Log-softmax and numerical stability.
 """

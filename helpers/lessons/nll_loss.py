@@ -1,4 +1,4 @@
-"""Figures, explorers and exercise checks of ``notebooks/05_nll_loss.ipynb``.
+"""Figures, explorers and exercise checks of ``notebooks/06_nll_loss.ipynb``.
 
 Lesson 5 · Negative log-likelihood: `NLLLoss`.
 """

@@ -1,4 +1,4 @@
-"""Figures, explorers and exercise checks of ``notebooks/03_softmax.ipynb``.
+"""Figures, explorers and exercise checks of ``notebooks/04_softmax.ipynb``.
 
 Lesson 3 · Softmax.
 """

@@ -165,7 +165,9 @@ class NotebookFacts:
 
 
 def notebook_paths() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(
+        NOTEBOOKS.glob("[A-Z]_*.ipynb")
+    )
 
 
 def read_facts(path: Path) -> NotebookFacts:

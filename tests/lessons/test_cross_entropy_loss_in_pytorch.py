@@ -1,4 +1,4 @@
-"""Notebook 06 (CrossEntropyLoss): its figure, its explorer and its exercise checks."""
+"""Notebook 07 (CrossEntropyLoss): its figure, its explorer and its exercise checks."""
 
 from __future__ import annotations
 

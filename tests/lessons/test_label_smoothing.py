@@ -1,4 +1,4 @@
-"""Notebook 07 (label smoothing): its figure, explorer and exercise checks."""
+"""Notebook 08 (label smoothing): its figure, explorer and exercise checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notebook 04 (log-softmax, numerical stability): its figure, explorer and exercise checks."""
+"""Notebook 05 (log-softmax, numerical stability): its figure, explorer and exercise checks."""
 
 from __future__ import annotations
 

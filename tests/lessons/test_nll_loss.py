@@ -1,4 +1,4 @@
-"""Notebook 05 (NLLLoss): its figure, its explorer and its exercise checks."""
+"""Notebook 06 (NLLLoss): its figure, its explorer and its exercise checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notebook 03 (softmax): its figure, its explorer and its exercise checks."""
+"""Notebook 04 (softmax): its figure, its explorer and its exercise checks."""
 
 from __future__ import annotations
 

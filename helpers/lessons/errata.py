@@ -1,4 +1,4 @@
-"""Figures, explorers and exercise checks of ``notebooks/08_pitfalls_and_errata.ipynb``.
+"""Figures, explorers and exercise checks of ``notebooks/B_errata.ipynb``.
 
 Lesson 8 · Pitfalls and errata.
 """

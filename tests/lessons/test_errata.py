@@ -1,4 +1,4 @@
-"""Notebook 08 (pitfalls and errata): its figure, explorer and exercise checks."""
+"""Appendix B (pitfalls and errata): its figure, explorer and exercise checks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from helpers import losses
-from helpers.lessons import pitfalls_and_errata as lesson
+from helpers.lessons import errata as lesson
 
 
 @pytest.mark.parametrize("num_classes", [2, 3, 5])
