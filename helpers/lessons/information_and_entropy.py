@@ -68,24 +68,24 @@ def information_and_entropy_figure(
 def entropy_bound_figure(
     entropies: dict[int, np.ndarray], base: float | str = "nats"
 ) -> Figure:
-    r"""The entropies of random distributions over ``K`` outcomes (``K`` → array of entropies),
-    under the bound :math:`H(p) \le \log_b K` that the uniform distribution reaches."""
+    r"""The entropies of random distributions over ``C`` outcomes (``C`` → array of entropies),
+    under the bound :math:`H(p) \le \log_b C` that the uniform distribution reaches."""
     unit = info.unit_name(base)
     figure, (ax,) = new_figure(1, figsize=(6.4, 3.6))
-    ks = np.array(sorted(entropies))
+    sizes = np.array(sorted(entropies))
     rng = np.random.default_rng(0)  # horizontal jitter only, so the dots do not overlap
-    for k in ks:
-        values = np.asarray(entropies[k])
-        ax.plot(k + rng.uniform(-0.25, 0.25, values.size), values, ".", markersize=3,
+    for c in sizes:
+        values = np.asarray(entropies[c])
+        ax.plot(c + rng.uniform(-0.25, 0.25, values.size), values, ".", markersize=3,
                 color=COLORS["model"], alpha=0.4,
-                label="random distributions" if k == ks[0] else None)
-    fine = np.linspace(ks.min() - 0.5, ks.max() + 0.5, 200)
+                label="random distributions" if c == sizes[0] else None)
+    fine = np.linspace(sizes.min() - 0.5, sizes.max() + 0.5, 200)
     ax.plot(fine, np.log(fine) / np.log(info.log_base(base)), color=COLORS["reference"],
-            label=r"$\log K$ (uniform distribution)")
-    ax.plot(ks, [info.entropy(np.full(k, 1.0 / k), base) for k in ks], "o",
-            color=COLORS["target"], label="uniform over K outcomes")
-    ax.set(xlabel="number of outcomes K", ylabel=f"entropy [{unit}]", xticks=ks,
-           title=r"$0 \leq H(p) \leq \log K$", ylim=(0, None))
+            label=r"$\log C$ (uniform distribution)")
+    ax.plot(sizes, [info.entropy(np.full(c, 1.0 / c), base) for c in sizes], "o",
+            color=COLORS["target"], label="uniform over C outcomes")
+    ax.set(xlabel="number of outcomes C", ylabel=f"entropy [{unit}]", xticks=sizes,
+           title=r"$0 \leq H(p) \leq \log C$", ylim=(0, None))
     ax.legend(loc="upper left", fontsize=8)
     return figure
 

@@ -1,7 +1,7 @@
 """Figures, explorers and exercise checks of the notebook
 ``notebooks/05_log_softmax_and_numerical_stability.ipynb``.
 
-Lesson 4 · Log-softmax and numerical stability.
+Lesson 5 · Log-softmax and numerical stability.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def logsumexp_figure() -> Figure:
 
     .. math:: \max(0, t) \le \operatorname{LSE}(0, t) \le \max(0, t) + \ln 2
 
-    In general max_k v_k <= LSE(v) <= max_k v_k + ln C for C logits; the upper bound is reached
+    In general max_c x_c <= LSE(x) <= max_c x_c + ln C for C logits; the upper bound is reached
     when all logits are equal (t = 0 here), the lower one approached when one logit dominates.
     """
     t = np.linspace(-6.0, 6.0, 481)
@@ -50,22 +50,22 @@ def logsumexp_figure() -> Figure:
 
 
 def _float32_pairs(shift: float | np.ndarray, gap: float | np.ndarray) -> np.ndarray:
-    """Logits (c, c - g) in float32, pairs along the last axis."""
-    c, g = np.broadcast_arrays(np.asarray(shift, dtype=np.float64), np.asarray(gap, np.float64))
-    return np.stack([c, c - g], axis=-1).astype(np.float32)
+    """Logits (a, a - g) in float32, pairs along the last axis."""
+    a, g = np.broadcast_arrays(np.asarray(shift, dtype=np.float64), np.asarray(gap, np.float64))
+    return np.stack([a, a - g], axis=-1).astype(np.float32)
 
 
-def _naive_log_softmax(v: np.ndarray) -> np.ndarray:
-    """log(exp(v) / sum exp(v)) as written, in v's dtype: overflows and underflows silently."""
+def _naive_log_softmax(x: np.ndarray) -> np.ndarray:
+    """log(exp(x) / sum exp(x)) as written, in x's dtype: overflows and underflows silently."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        e = np.exp(v)
+        e = np.exp(x)
         return np.log(e / e.sum(axis=-1, keepdims=True))
 
 
-def _naive_logsumexp(v: np.ndarray) -> np.ndarray:
-    """log(sum exp(v)) as written, in v's dtype."""
+def _naive_logsumexp(x: np.ndarray) -> np.ndarray:
+    """log(sum exp(x)) as written, in x's dtype."""
     with np.errstate(over="ignore", under="ignore", divide="ignore"):
-        return np.log(np.exp(v).sum(axis=-1))
+        return np.log(np.exp(x).sum(axis=-1))
 
 
 def _drawable(y: np.ndarray) -> np.ndarray:
@@ -82,16 +82,16 @@ def _stable_and_naive_curves(ax: Axes, x: np.ndarray, stable: str, naive: str) -
 
 
 def log_softmax_float32_explorer() -> Explorer:
-    r"""Logits v = (c, c - g) in float32: naive log(softmax(v)) against log_softmax(v).
+    r"""Logits x = (a, a - g) in float32: naive log(softmax(x)) against log_softmax(x).
 
-    .. math:: \log \operatorname{softmax}(v)_1 = v_1 - \operatorname{LSE}(v)
+    .. math:: \log \operatorname{softmax}(x)_1 = x_1 - \operatorname{LSE}(x)
               = -g - \ln(1 + e^{-g}),
-              \qquad \operatorname{LSE}(v) = c + \ln(1 + e^{-g})
+              \qquad \operatorname{LSE}(x) = a + \ln(1 + e^{-g})
 
-    Left: log p_1 against the gap g, for the current shift c. log_softmax does not depend on c;
-    the naive log(exp(v) / sum exp(v)) loses digits once e^{c-g} is subnormal, is -inf once it
-    underflows to 0 (c - g < -103.3) and nan once e^c overflows (c > 88.7). Right: LSE(v)
-    against c for the current g: stable ``losses.logsumexp`` and naive log(sum(exp(v))).
+    Left: log q_1 against the gap g, for the current shift a. log_softmax does not depend on a;
+    the naive log(exp(x) / sum exp(x)) loses digits once e^{a-g} is subnormal, is -inf once it
+    underflows to 0 (a - g < -103.3) and nan once e^a overflows (a > 88.7). Right: LSE(x)
+    against a for the current g: stable ``losses.logsumexp`` and naive log(sum(exp(x))).
     """
     gaps = np.linspace(0.0, 150.0, 601)
     shifts = np.linspace(-120.0, 120.0, 481)
@@ -100,7 +100,7 @@ def log_softmax_float32_explorer() -> Explorer:
     def build(figure: Figure):
         gap_ax, shift_ax = figure.subplots(1, 2)
         stable_gap, naive_gap = _stable_and_naive_curves(
-            gap_ax, gaps, "log_softmax(v)[1]", "log(softmax(v))[1]"
+            gap_ax, gaps, "log_softmax(x)[1]", "log(softmax(x))[1]"
         )
         (stable_dot,) = gap_ax.plot([], [], "o", color=COLORS["target"], animated=True)
         (naive_dot,) = gap_ax.plot([], [], "x", color=COLORS["model"], ms=9, animated=True)
@@ -109,18 +109,18 @@ def log_softmax_float32_explorer() -> Explorer:
             animated=True,
         )
         gap_ax.set(
-            xlabel="gap g = $v_0 - v_1$", ylabel="$\\log p_1$ (float32)", xlim=(0, 150),
+            xlabel="gap g = $x_0 - x_1$", ylabel="$\\log q_1$ (float32)", xlim=(0, 150),
             ylim=(-160, 10), title="log-probability of the lower logit",
         )
         gap_ax.legend(loc="upper right", fontsize="small")
 
         stable_shift, naive_shift = _stable_and_naive_curves(
-            shift_ax, shifts, "logsumexp(v)", "log(sum(exp(v)))"
+            shift_ax, shifts, "logsumexp(x)", "log(sum(exp(x)))"
         )
         (shift_dot,) = shift_ax.plot([], [], "o", color=COLORS["target"], animated=True)
         shift_ax.axvline(overflow, ls=":", lw=1, color=COLORS["neutral"])
         shift_ax.text(
-            overflow - 2, -125, f"$e^c$ overflows for c > {overflow:.1f}", ha="right",
+            overflow - 2, -125, f"$e^a$ overflows for a > {overflow:.1f}", ha="right",
             fontsize="small", color=COLORS["neutral"],
         )
         shift_note = shift_ax.text(
@@ -128,8 +128,8 @@ def log_softmax_float32_explorer() -> Explorer:
             color=COLORS["model"], animated=True,
         )
         shift_ax.set(
-            xlabel="shift c (both logits)", ylabel="LSE(v) (float32)", xlim=(-120, 120),
-            ylim=(-135, 135), title="LSE(v + c) = LSE(v) + c",
+            xlabel="shift a (both logits)", ylabel="LSE(x) (float32)", xlim=(-120, 120),
+            ylim=(-135, 135), title="LSE(x + a) = LSE(x) + a",
         )
         shift_ax.legend(loc="upper left", fontsize="small")
 
@@ -141,21 +141,21 @@ def log_softmax_float32_explorer() -> Explorer:
             stable_shift.set_ydata(losses.logsumexp(over_shifts))
             naive_shift.set_ydata(_drawable(_naive_logsumexp(over_shifts)))
 
-            v = _float32_pairs(shift, gap)
-            stable = losses.log_softmax(v)
-            naive = _naive_log_softmax(v)
-            lse = losses.logsumexp(v)
-            naive_lse = _naive_logsumexp(v)
+            x = _float32_pairs(shift, gap)
+            stable = losses.log_softmax(x)
+            naive = _naive_log_softmax(x)
+            lse = losses.logsumexp(x)
+            naive_lse = _naive_logsumexp(x)
             stable_dot.set_data([gap], [stable[1]])
             naive_dot.set_data([gap], _drawable(naive[1:]))
             shift_dot.set_data([shift], [lse])
             gap_note.set_text("" if np.isfinite(naive[1]) else f"naive: {naive[1]}")
             shift_note.set_text("" if np.isfinite(naive_lse) else f"naive: {naive_lse}")
             return (
-                f"v = [{v[0]:g}, {v[1]:g}] in float32: "
-                f"log_softmax(v) = [{stable[0]:.4f}, {stable[1]:.4f}], "
-                f"log(softmax(v)) = [{naive[0]:.4f}, {naive[1]:.4f}]; "
-                f"logsumexp(v) = {lse:.4f}, log(sum(exp(v))) = {naive_lse:.4f}"
+                f"x = [{x[0]:g}, {x[1]:g}] in float32: "
+                f"log_softmax(x) = [{stable[0]:.4f}, {stable[1]:.4f}], "
+                f"log(softmax(x)) = [{naive[0]:.4f}, {naive[1]:.4f}]; "
+                f"logsumexp(x) = {lse:.4f}, log(sum(exp(x))) = {naive_lse:.4f}"
             )
 
         return update
@@ -166,32 +166,32 @@ def log_softmax_float32_explorer() -> Explorer:
             readout_format=".1f",
         ),
         "shift": ipywidgets.FloatSlider(
-            value=0.0, min=-120.0, max=120.0, step=1.0, description="shift c",
+            value=0.0, min=-120.0, max=120.0, step=1.0, description="shift a",
             readout_format=".0f",
         ),
     }
     return Explorer(
-        "float32 logits (c, c - g): log(softmax) against log_softmax", controls, build,
+        "float32 logits (a, a - g): log(softmax) against log_softmax", controls, build,
         figsize=(10.0, 3.8),
     )
 
 
 def check_huge_logit_log_probability(answer: Any) -> Feedback:
-    r"""Exercise 4.1: log softmax([1000, 1001, 1002])_0, computed without overflow.
+    r"""Exercise 5.1: log softmax([1000, 1001, 1002])_0, computed without overflow.
 
-    .. math:: \log \operatorname{softmax}(v)_0 = v_0 - \operatorname{LSE}(v)
+    .. math:: \log \operatorname{softmax}(x)_0 = x_0 - \operatorname{LSE}(x)
               = -2 - \ln(1 + e^{-1} + e^{-2})
     """
     expected = float(losses.log_softmax(np.array([1000.0, 1001.0, 1002.0]))[0])
     return check_number(
-        "Exercise 4.1", answer, expected,
+        "Exercise 5.1", answer, expected,
         hint="Shift by the maximum 1002: the logits become [-2, -1, 0], and "
         "log softmax_0 = -2 - ln(e^-2 + e^-1 + e^0). math.exp(1000) would overflow.",
     )
 
 
 def check_stable_logsumexp(function: Any) -> Feedback:
-    """Exercise 4.2: ``stable_logsumexp(x, axis)`` in NumPy, finite where the naive one is not.
+    """Exercise 5.2: ``stable_logsumexp(x, axis)`` in NumPy, finite where the naive one is not.
 
     Compared with :func:`helpers.losses.logsumexp` (no ``keepdims``: the axis is removed) on
     1-D, 2-D and 3-D inputs, including logits of ±1000.
@@ -206,14 +206,14 @@ def check_stable_logsumexp(function: Any) -> Feedback:
         (rng.normal(scale=300.0, size=(2, 3, 4)), 1),
     ]
     return check_function(
-        "Exercise 4.2", function, losses.logsumexp, cases,
+        "Exercise 5.2", function, losses.logsumexp, cases,
         hint="m = np.max(x, axis=axis, keepdims=True); LSE = m + log(sum(exp(x - m))) along "
         "the axis; remove the kept axis at the end (np.squeeze(..., axis=axis)).",
     )
 
 
 def check_log_softmax_gradient(answer: Any) -> Feedback:
-    r"""Exercise 4.3: the gradient of log softmax(x)_1 with respect to x = [1.2, 2.4, 3.6].
+    r"""Exercise 5.3: the gradient of log softmax(x)_1 with respect to x = [1.2, 2.4, 3.6].
 
     .. math:: \frac{\partial}{\partial x_j} \log \operatorname{softmax}(x)_k
               = [j = k] - \operatorname{softmax}(x)_j
@@ -221,7 +221,7 @@ def check_log_softmax_gradient(answer: Any) -> Feedback:
     x = np.array([1.2, 2.4, 3.6])
     expected = losses.one_hot(np.array(1), x.size) - losses.softmax(x)
     return check_array(
-        "Exercise 4.3", answer, expected, rtol=1e-4, atol=1e-4,
+        "Exercise 5.3", answer, expected, rtol=1e-4, atol=1e-4,
         hint="Either autograd (x.requires_grad_(), F.log_softmax(x, dim=0)[1].backward(), "
         "x.grad) or the formula onehot(1) - softmax(x): three numbers that sum to 0.",
     )

@@ -27,13 +27,13 @@ def naive_log_softmax_float32(logits: list[float]) -> torch.Tensor:
 def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
     explorer = lesson.log_softmax_float32_explorer()
     assert repr(explorer) == (
-        "Explorer: float32 logits (c, c - g): log(softmax) against log_softmax "
+        "Explorer: float32 logits (a, a - g): log(softmax) against log_softmax "
         "(gap=100.0, shift=0.0)"
     )
     # gap 100: the naive value has lost digits (subnormal), exactly as torch's float32 does
     expected = naive_log_softmax_float32([0.0, -100.0])[1].item()
-    assert f"log(softmax(v)) = [0.0000, {expected:.4f}]" in explorer.readout.value
-    assert "log_softmax(v) = [0.0000, -100.0000]" in explorer.readout.value
+    assert f"log(softmax(x)) = [0.0000, {expected:.4f}]" in explorer.readout.value
+    assert "log_softmax(x) = [0.0000, -100.0000]" in explorer.readout.value
     gap_ax, shift_ax = explorer.figure.axes
     stable_line, naive_line = gap_ax.lines[0], gap_ax.lines[1]
     gaps = stable_line.get_xdata()
@@ -43,14 +43,14 @@ def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
 
     before = explorer.image.value
     explorer.controls["gap"].value = 120.0
-    assert "log(softmax(v)) = [0.0000, -inf]" in explorer.readout.value
-    assert "log_softmax(v) = [0.0000, -120.0000]" in explorer.readout.value
+    assert "log(softmax(x)) = [0.0000, -inf]" in explorer.readout.value
+    assert "log_softmax(x) = [0.0000, -120.0000]" in explorer.readout.value
     assert explorer.image.value != before
     assert gap_ax.lines[2].get_ydata()[0] == pytest.approx(-120.0)  # the stable marker
 
     explorer.controls["shift"].value = 100.0  # e^100 overflows float32
-    assert "log(softmax(v)) = [nan, -inf]" in explorer.readout.value
-    assert "logsumexp(v) = 100.0000, log(sum(exp(v))) = inf" in explorer.readout.value
+    assert "log(softmax(x)) = [nan, -inf]" in explorer.readout.value
+    assert "logsumexp(x) = 100.0000, log(sum(exp(x))) = inf" in explorer.readout.value
     assert np.all(np.isnan(gap_ax.lines[1].get_ydata()))  # no naive line left to draw
     shifts = shift_ax.lines[0].get_xdata()
     stable_lse = shift_ax.lines[0].get_ydata()
@@ -105,14 +105,14 @@ def test_solutions_are_correct() -> None:
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [-2.4076] * 2, 2.4076, -0.4076, float("-inf")])
-def test_exercise_4_1_rejects_wrong_answers(answer) -> None:
+def test_exercise_5_1_rejects_wrong_answers(answer) -> None:
     feedback = lesson.check_huge_logit_log_probability(answer)
     assert not feedback.correct
-    assert str(feedback).startswith("✗ Exercise 4.1: not yet.")
+    assert str(feedback).startswith("✗ Exercise 5.1: not yet.")
 
 
 @pytest.mark.parametrize("function", [None, "abc", naive_logsumexp, keeps_the_axis, raises, np.max])
-def test_exercise_4_2_rejects_wrong_functions(function) -> None:
+def test_exercise_5_2_rejects_wrong_functions(function) -> None:
     feedback = lesson.check_stable_logsumexp(function)
     assert not feedback.correct
     assert feedback.hint
@@ -129,7 +129,7 @@ def test_exercise_4_2_rejects_wrong_functions(function) -> None:
         [0.0, 1.0, 0.0],
     ],
 )
-def test_exercise_4_3_rejects_wrong_answers(answer) -> None:
+def test_exercise_5_3_rejects_wrong_answers(answer) -> None:
     feedback = lesson.check_log_softmax_gradient(answer)
     assert not feedback.correct
-    assert str(feedback).startswith("✗ Exercise 4.3: not yet.")
+    assert str(feedback).startswith("✗ Exercise 5.3: not yet.")
