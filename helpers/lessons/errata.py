@@ -1,6 +1,7 @@
-"""Figures, explorers and exercise checks of ``notebooks/B_errata.ipynb``.
+"""Figure, explorer and exercise checks of ``notebooks/B_errata.ipynb``.
 
-Lesson 8 · Pitfalls and errata.
+Appendix B · Errata: the double-softmax mistake (probabilities given to ``CrossEntropyLoss``),
+drawn and explored, and two exercises on the learners' common errors.
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from helpers.figures import COLORS, new_figure
 
 
 def double_softmax_figure(num_classes: int = 3) -> Figure:
-    """Cross-entropy of a true-class probability p vs the loss of the probabilities fed as logits.
+    r"""Cross-entropy :math:`-\ln q_y` of a true-class probability :math:`q_y` (the rest spread
+    evenly over the other C - 1 classes) against the loss of those probabilities fed as logits.
 
-    The double-softmax "loss" is squeezed between log(1 + (K-1)/e) (at p = 1) and
-    log(1 + (K-1) e^{1/(K-1)}) (at p = 0): it never rewards a confident right answer fully and
+    The double-softmax "loss" is squeezed between log(1 + (C-1)/e) (at q_y = 1) and
+    log(1 + (C-1) e^{1/(C-1)}) (at q_y = 0): it never rewards a confident right answer fully and
     never punishes a confident wrong one.
     """
     figure, (ax,) = new_figure(figsize=(6.8, 3.8))
-    p = np.linspace(0.005, 1.0, 400)
-    curves = losses.double_softmax_losses(p, num_classes)
-    ax.plot(p, curves["nats"], color=COLORS["target"], lw=2,
-            label=r"$-\ln p$ (cross-entropy, nats)")
-    ax.plot(p, curves["bans"], color=COLORS["target"], ls="--", label=r"$-\log_{10} p$ (bans)")
-    ax.plot(p, curves["double"], color=COLORS["model"], lw=2,
+    q = np.linspace(0.005, 1.0, 400)
+    curves = losses.double_softmax_losses(q, num_classes)
+    ax.plot(q, curves["nats"], color=COLORS["target"], lw=2,
+            label=r"$-\ln q_y$ (cross-entropy, nats)")
+    ax.plot(q, curves["bans"], color=COLORS["target"], ls="--", label=r"$-\log_{10} q_y$ (bans)")
+    ax.plot(q, curves["double"], color=COLORS["model"], lw=2,
             label="CrossEntropyLoss(probabilities)  (softmax twice)")
     low = np.log(1 + (num_classes - 1) / np.e)
     high = np.log(1 + (num_classes - 1) * np.exp(1 / (num_classes - 1)))
@@ -48,21 +50,21 @@ def double_softmax_figure(num_classes: int = 3) -> Figure:
     ax.plot([0.7], [document], "s", color=COLORS["model"], ms=7)
     ax.annotate(f"document 002: {document:.4f}", (0.7, document), textcoords="offset points",
                 xytext=(6, 8), fontsize=8, color=COLORS["model"])
-    ax.set(xlabel="probability of the true class p", ylabel="loss", xlim=(0, 1), ylim=(0, 3),
-           title=f"Feeding probabilities to CrossEntropyLoss (K = {num_classes})")
+    ax.set(xlabel=r"probability of the true class $q_y$", ylabel="loss", xlim=(0, 1),
+           ylim=(0, 3), title=f"Feeding probabilities to CrossEntropyLoss (C = {num_classes})")
     ax.legend(fontsize=8, loc="upper right")
     return figure
 
 
 def double_softmax_explorer() -> Explorer:
-    r"""A true-class probability p (the rest spread evenly over K-1 = 2 classes) and three
-    numbers side by side: ``-ln p``, ``-log10 p`` and ``CrossEntropyLoss`` of the probabilities
-    fed as logits, :math:`-\log\operatorname{softmax}(q)_{\rm true}`."""
+    r"""A true-class probability :math:`q_y` (the rest spread evenly over C - 1 = 2 classes) and
+    three numbers side by side: ``-ln q_y``, ``-log10 q_y`` and ``CrossEntropyLoss`` of the
+    probabilities fed as logits, :math:`-\log\operatorname{softmax}(q)_y`."""
     num_classes = 3
     p_grid = np.linspace(0.005, 1.0, 400)
     curves = losses.double_softmax_losses(p_grid, num_classes)
     names = ("nats", "bans", "double")
-    labels = (r"$-\ln p$", r"$-\log_{10} p$", "CE(probs)")
+    labels = (r"$-\ln q_y$", r"$-\log_{10} q_y$", "CE(probs)")
     colors = (COLORS["target"], COLORS["target"], COLORS["model"])
 
     def build(figure: Figure):
@@ -73,7 +75,7 @@ def double_softmax_explorer() -> Explorer:
             left.plot(p_grid, curves[name], color=color, ls=style, label=label)
             (point,) = left.plot([], [], "o", color=color, animated=True)
             points.append(point)
-        left.set(xlim=(0, 1), ylim=(0, 3), xlabel="probability of the true class p",
+        left.set(xlim=(0, 1), ylim=(0, 3), xlabel=r"probability of the true class $q_y$",
                  ylabel="loss", title="three numbers for the same prediction")
         left.legend(fontsize=8, loc="upper right")
         bars = right.bar(range(3), np.zeros(3), color=colors, animated=True)
@@ -82,40 +84,41 @@ def double_softmax_explorer() -> Explorer:
                  for i in range(3)]
         right.set(xticks=range(3), xticklabels=labels, ylim=(0, 3.3), title="side by side")
 
-        def update(p: float) -> str:
-            values = losses.double_softmax_losses(np.array([p]), num_classes)
+        def update(q: float) -> str:
+            values = losses.double_softmax_losses(np.array([q]), num_classes)
             numbers = [float(values[name][0]) for name in names]
             for point, bar, text, value in zip(points, bars, texts, numbers, strict=True):
                 shown = min(value, 3.0)
-                point.set_data([p], [shown])
+                point.set_data([q], [shown])
                 bar.set_height(shown)
                 text.set_position((bar.get_x() + bar.get_width() / 2, shown))
                 text.set_text(f"{value:.4f}")
-            return (f"p = {p:.3f}: −ln p = {numbers[0]:.4f} nats, −log10 p = {numbers[1]:.4f} "
-                    f"bans, CrossEntropyLoss of the probabilities = {numbers[2]:.4f}")
+            return (f"q_y = {q:.3f}: −ln q_y = {numbers[0]:.4f} nats, −log10 q_y = "
+                    f"{numbers[1]:.4f} bans, CrossEntropyLoss of the probabilities = "
+                    f"{numbers[2]:.4f}")
 
         return update
 
     controls = {
-        "p": ipywidgets.FloatSlider(value=0.7, min=0.01, max=1.0, step=0.01,
-                                 description="p(true)", readout_format=".2f"),
+        "q": ipywidgets.FloatSlider(value=0.7, min=0.01, max=1.0, step=0.01,
+                                 description="q_y", readout_format=".2f"),
     }
     return Explorer("Probabilities fed to CrossEntropyLoss", controls, build, figsize=(8.0, 3.4))
 
 
-#: Exercise 8.1's logits and targets (a batch of 2 samples, 3 classes).
+#: Exercise B.1's logits and targets (a batch of 2 samples, 3 classes).
 DOUBLE_SOFTMAX_LOGITS = np.array([[2.0, -1.0, 0.5], [0.3, 0.3, 1.5]])
 DOUBLE_SOFTMAX_TARGET = np.array([0, 2])
 
 
 def check_fixed_double_softmax(answer: Any) -> Feedback:
-    """Exercise 8.1: the loss the snippet should print once the extra softmax is removed."""
+    """Exercise B.1: the loss the snippet should print once the extra softmax is removed."""
     expected = float(losses.cross_entropy(DOUBLE_SOFTMAX_LOGITS, DOUBLE_SOFTMAX_TARGET))
     buggy = float(
         losses.cross_entropy(losses.softmax(DOUBLE_SOFTMAX_LOGITS, axis=1), DOUBLE_SOFTMAX_TARGET)
     )
     return check_number(
-        "Exercise 8.1", answer, expected,
+        "Exercise B.1", answer, expected,
         mistakes={buggy: "That is what the buggy snippet prints: softmax is still applied twice."},
         hint="nn.CrossEntropyLoss applies log-softmax itself: give it the logits.",
     )
@@ -132,9 +135,9 @@ def _sequence_cases() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def check_sequence_loss(function: Any) -> Feedback:
-    """Exercise 8.2: ``function(logits, target)`` = mean cross-entropy of ``(N, C, L)`` logits."""
+    """Exercise B.2: ``function(logits, target)`` = mean cross-entropy of ``(N, C, L)`` logits."""
     return check_function(
-        "Exercise 8.2", function, losses.cross_entropy,
+        "Exercise B.2", function, losses.cross_entropy,
         _sequence_cases(),
         rtol=1e-4,
         atol=1e-5,
@@ -142,11 +145,3 @@ def check_sequence_loss(function: Any) -> Feedback:
         "picks dim=0 for 3-D input. Say dim=1, or use F.cross_entropy directly.",
     )
 
-
-def check_double_softmax_floor(answer: Any) -> Feedback:
-    """Exercise 8.3: the smallest value CrossEntropyLoss can return when fed K = 3 probabilities."""
-    expected = float(losses.cross_entropy(np.eye(3)[:1], np.array([0])))
-    return check_number(
-        "Exercise 8.3", answer, expected,
-        hint="the best probability vector is one-hot, (1, 0, 0); what is −log softmax(1, 0, 0)₀?",
-    )

@@ -1,9 +1,10 @@
-"""Appendix B (pitfalls and errata): its figure, explorer and exercise checks."""
+"""Appendix B (errata): its table, its figure, explorer and exercise checks."""
 
 from __future__ import annotations
 
-import math
+import re
 import warnings
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -13,6 +14,11 @@ import torch.nn.functional as F
 
 from helpers import losses
 from helpers.lessons import errata as lesson
+from tests.notebook_outputs import code_cells, load, output_text, source
+from tests.test_quotes import SEEDS, missing_runs, squash
+
+NOTEBOOK = "B_errata.ipynb"
+VERDICTS = ("wrong", "outdated", "imprecise", "right")
 
 
 @pytest.mark.parametrize("num_classes", [2, 3, 5])
@@ -26,7 +32,7 @@ def test_double_softmax_losses_match_torch(num_classes) -> None:
     probs[:, 1:] = torch.from_numpy((1 - p) / (num_classes - 1))[:, None]
     expected = F.cross_entropy(probs, torch.zeros(p.size, dtype=torch.long), reduction="none")
     np.testing.assert_allclose(curves["double"], expected.numpy(), rtol=1e-12)
-    floor = math.log(1 + (num_classes - 1) / math.e)
+    floor = np.log(1 + (num_classes - 1) / np.e)
     assert curves["double"][-1] == pytest.approx(floor)
     assert np.all(curves["double"] >= floor - 1e-12)
 
@@ -43,14 +49,14 @@ def test_figure_marks_document_002s_value() -> None:
 
 def test_explorer_shows_the_three_numbers() -> None:
     explorer = lesson.double_softmax_explorer()
-    assert repr(explorer) == "Explorer: Probabilities fed to CrossEntropyLoss (p=0.7)"
-    assert "−ln p = 0.3567" in explorer.readout.value
-    assert "−log10 p = 0.1549" in explorer.readout.value
+    assert repr(explorer) == "Explorer: Probabilities fed to CrossEntropyLoss (q=0.7)"
+    assert "−ln q_y = 0.3567" in explorer.readout.value
+    assert "−log10 q_y = 0.1549" in explorer.readout.value
     left, right = explorer.figure.axes
     before = explorer.image.value
-    for p in (0.05, 0.3, 0.5, 0.9, 1.0):
-        explorer.controls["p"].value = p
-        curves = losses.double_softmax_losses(np.array([p]))
+    for q in (0.05, 0.3, 0.5, 0.9, 1.0):
+        explorer.controls["q"].value = q
+        curves = losses.double_softmax_losses(np.array([q]))
         values = [curves[name][0] for name in ("nats", "bans", "double")]
         heights = [bar.get_height() for bar in right.patches]
         np.testing.assert_allclose(heights, np.minimum(values, 3.0))
@@ -61,24 +67,23 @@ def test_explorer_shows_the_three_numbers() -> None:
     assert explorer.image.value != before
 
 
-def logits_8_1() -> torch.Tensor:
+def logits_b1() -> torch.Tensor:
     return torch.tensor(lesson.DOUBLE_SOFTMAX_LOGITS, dtype=torch.float32)
 
 
-def target_8_1() -> torch.Tensor:
+def target_b1() -> torch.Tensor:
     return torch.tensor(lesson.DOUBLE_SOFTMAX_TARGET)
 
 
-def solution_8_2(logits, target):
+def solution_b2(logits, target):
     logits, target = torch.as_tensor(logits), torch.as_tensor(target)
     return F.cross_entropy(logits, target)
 
 
 #: One correct answer per check (tests/lessons/test_checkers.py uses them too).
 SOLUTIONS = {
-    "check_fixed_double_softmax": nn.CrossEntropyLoss()(logits_8_1(), target_8_1()).item(),
-    "check_sequence_loss": solution_8_2,
-    "check_double_softmax_floor": math.log(1 + 2 / math.e),
+    "check_fixed_double_softmax": nn.CrossEntropyLoss()(logits_b1(), target_b1()).item(),
+    "check_sequence_loss": solution_b2,
 }
 
 
@@ -89,8 +94,8 @@ def test_exercise_solutions_are_correct() -> None:
     assert lesson.check_fixed_double_softmax(torch.tensor(answer)).correct
 
 
-def test_exercise_8_1_recognizes_the_buggy_value() -> None:
-    buggy = nn.CrossEntropyLoss()(F.softmax(logits_8_1(), dim=1), target_8_1()).item()
+def test_exercise_b1_recognizes_the_buggy_value() -> None:
+    buggy = nn.CrossEntropyLoss()(F.softmax(logits_b1(), dim=1), target_b1()).item()
     feedback = lesson.check_fixed_double_softmax(buggy)
     assert not feedback.correct
     assert "buggy snippet" in feedback.message
@@ -100,11 +105,10 @@ WRONG_NUMBERS = [None, "abc", [1.0, 2.0], float("nan"), 0.0, -1.0]
 
 
 @pytest.mark.parametrize("answer", WRONG_NUMBERS)
-def test_exercise_8_1_and_8_3_reject_wrong_answers(answer) -> None:
-    for check in (lesson.check_fixed_double_softmax, lesson.check_double_softmax_floor):
-        feedback = check(answer)
-        assert not feedback.correct
-        assert "not yet" in str(feedback)
+def test_exercise_b1_rejects_wrong_answers(answer) -> None:
+    feedback = lesson.check_fixed_double_softmax(answer)
+    assert not feedback.correct
+    assert "not yet" in str(feedback)
 
 
 def buggy_sequence_loss(logits, target):
@@ -126,7 +130,78 @@ def raises(logits, target):
 @pytest.mark.parametrize(
     "function", [buggy_sequence_loss, first_position_only, raises, None, "abc"]
 )
-def test_exercise_8_2_rejects_wrong_functions_without_raising(function) -> None:
+def test_exercise_b2_rejects_wrong_functions_without_raising(function) -> None:
     feedback = lesson.check_sequence_loss(function)
     assert not feedback.correct
-    assert str(feedback).startswith("✗ Exercise 8.2: not yet.")
+    assert str(feedback).startswith("✗ Exercise B.2: not yet.")
+
+
+# The errata table of the notebook: every row quotes its own document, has a verdict, and the
+# line of code it points to exists.
+
+ROW = re.compile(r"^\| (E\d+) \| (00[0-4]), ")
+
+
+def table_cell() -> str:
+    (cell,) = [source(cell) for cell in load(NOTEBOOK)["cells"]
+               if cell["cell_type"] == "markdown" and "| # | document, place |" in source(cell)]
+    return cell
+
+
+def table_rows() -> list[tuple[str, str, list[str]]]:
+    """(erratum, document number, columns) for each row of the table."""
+    rows = []
+    for line in table_cell().splitlines():
+        if match := ROW.match(line):
+            columns = [column.strip() for column in line.strip().strip("|").split(" | ")]
+            assert len(columns) == 6, f"{match[1]}: {len(columns)} columns"
+            rows.append((match[1], match[2], columns))
+    return rows
+
+
+def test_every_row_has_a_verdict_a_correct_statement_and_a_link() -> None:
+    rows = table_rows()
+    assert len(rows) >= 19
+    for erratum, document, (_, _, claim, verdict, correct, shown) in rows:
+        assert verdict in VERDICTS, f"{erratum} ({document}): verdict {verdict!r}"
+        assert claim and correct, f"{erratum} ({document}): empty claim or correct statement"
+        assert re.search(r"\]\((#code|\d\d_\w+\.ipynb|A_documents\.ipynb#document-00[0-4])\)",
+                         shown), f"{erratum} ({document}): no link"
+    # the first edition's E1-E19 are all still there
+    assert {f"E{n}" for n in range(1, 20)} <= {erratum for erratum, _, _ in rows}
+
+
+def test_each_row_quotes_its_own_document() -> None:
+    """Stricter than tests/test_quotes.py, which reads the table as one cell naming all five."""
+    files = {path.name[:3]: path for path in SEEDS.glob("*.txt")}
+    if not files:
+        pytest.skip(f"the source documents are not beside the repository ({SEEDS})")
+    for erratum, document, columns in table_rows():
+        text = squash(files[document].read_text(encoding="utf-8"))
+        missing = missing_runs(" ".join(columns), text)
+        assert not missing, f"{erratum} ({document}): {missing} not in document {document}"
+
+
+def test_the_counts_of_verdicts_are_those_the_notebook_states() -> None:
+    counts = Counter(columns[3] for _, _, columns in table_rows())
+    stated = (f"Of the {sum(counts.values())} rows, {counts['wrong']} are wrong, "
+              f"{counts['outdated']} outdated, {counts['imprecise']} imprecise and "
+              f"{counts['right']} right.")
+    assert stated in table_cell()
+    summary = source(load(NOTEBOOK)["cells"][-1])
+    assert (f"{sum(counts.values())} claims in the table, {counts['wrong']} are wrong, "
+            f"{counts['outdated']} outdated, {counts['imprecise']} imprecise and "
+            f"{counts['right']} right") in summary
+
+
+def test_each_row_shown_by_code_has_its_line() -> None:
+    printed: dict[str, set[str]] = {}
+    for cell in code_cells(load(NOTEBOOK)):
+        if match := re.match(r"# document (00[0-4])\n", source(cell)):
+            text = "".join(output_text(output) for output in cell.get("outputs", []))
+            printed[match[1]] = set(re.findall(r"^(E\d+)\b", text, flags=re.M))
+    for erratum, document, columns in table_rows():
+        if "(#code)" in columns[5]:
+            assert erratum in printed.get(document, set()), (
+                f"{erratum} ({document}) points to the code, which prints no line {erratum}"
+            )
