@@ -1,4 +1,5 @@
-r"""Calibration of a classifier's probabilities: reliability bins and expected calibration error.
+r"""Calibration of a classifier's probabilities: reliability bins, expected calibration error, and
+the Brier score.
 
 A classifier predicts the class :math:`\hat y_n = \arg\max_k p_{n,k}` with **confidence**
 :math:`c_n = \max_k p_{n,k}`. It is *calibrated* when, among all predictions made with
@@ -17,6 +18,12 @@ A reliability diagram plots :math:`\operatorname{acc}(B_m)` against the bins: ba
 diagonal mean over-confidence, bars above it under-confidence. Müller, Kornblith & Hinton
 (2019), *When does label smoothing help?*, report ECE with :math:`M = 15` bins, the default here.
 
+The **Brier score** (Brier 1950) scores each prediction against its label, not a bin: the squared
+distance between the predicted distribution :math:`q_n` and the one-hot label,
+:math:`\mathrm{BS}_n = \sum_{c} (q_{n,c} - [c = y_n])^2`, from 0 (certain and right) to 2 (certain
+and wrong). Its expected value under the true class distribution is smallest when the predicted
+distribution is the true one (a *proper* scoring rule, like the log loss).
+
 NumPy only. Bad input raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind,
 wrong value) with a message that names the argument.
 """
@@ -29,15 +36,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from helpers._numerics import Reduction
 from helpers._validation import (
     as_numeric_array,
     check_finite,
     check_integer,
+    check_reduction,
     describe_shape,
     sums_off_one,
 )
 
-__all__ = ["ReliabilityBins", "expected_calibration_error", "reliability_bins"]
+__all__ = ["ReliabilityBins", "brier_score", "expected_calibration_error", "reliability_bins"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +195,32 @@ def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, n_bins: int 
     bins = reliability_bins(probs, labels, n_bins)
     filled = bins.counts > 0
     return float(np.sum(bins.weights[filled] * np.abs(bins.gaps[filled])))
+
+
+def brier_score(
+    probs: ArrayLike, labels: ArrayLike, reduction: Reduction = "mean"
+) -> float | np.ndarray:
+    r"""Brier score of predicted distributions against class labels (Brier 1950).
+
+    ``probs``: shape ``(N, C)``, row ``n`` the predicted distribution :math:`q_n` over the ``C``
+    classes (the checks of :func:`reliability_bins`); ``labels``: ``N`` integer class indices
+    ``y_n``. Per sample, the squared distance between the prediction and the one-hot label:
+
+    .. math:: \mathrm{BS}_n = \sum_{c=0}^{C-1} \big(q_{n,c} - [c = y_n]\big)^2
+              = (1 - q_{n,y_n})^2 + \sum_{c \ne y_n} q_{n,c}^2
+
+    ``reduction``: ``"none"`` returns the ``N`` values (float64 array), ``"sum"`` their total,
+    ``"mean"`` (default, Brier's own definition) their mean, as a float. Each value lies in
+    ``[0, 2]``: 0 for a certain, right prediction, 2 for a certain, wrong one. The rule is
+    strictly proper: if the label is drawn from a distribution ``p``, the expected score
+    :math:`\sum_c (q_c - p_c)^2 + \sum_c p_c (1 - p_c)` is smallest at ``q = p`` alone.
+    """
+    q = _check_probs(probs)
+    y = _check_labels(labels, q.shape[0], q.shape[1])
+    reduction = check_reduction(reduction)
+    one_hot = np.zeros_like(q)
+    one_hot[np.arange(q.shape[0]), y] = 1.0
+    scores = np.sum((q - one_hot) ** 2, axis=1)
+    if reduction == "none":
+        return scores
+    return float(scores.sum() if reduction == "sum" else scores.mean())

@@ -1,4 +1,4 @@
-"""helpers.calibration: reliability bins and expected calibration error (ECE).
+"""helpers.calibration: reliability bins, expected calibration error (ECE) and the Brier score.
 
 Known values by hand, the bin edges (right-closed), agreement with a plain loop over the bins
 on generated data, invariances, and a clear error for every kind of bad input.
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 
 from helpers import calibration, losses
-from tests.strategies import calibration_cases
+from tests.strategies import calibration_cases, distributions
 
 SIX_PROBS = np.array([
     [0.95, 0.03, 0.02],
@@ -213,3 +213,104 @@ def test_bad_labels(labels, error, pattern) -> None:
 def test_bad_n_bins(n_bins, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         calibration.expected_calibration_error(SIX_PROBS, SIX_LABELS, n_bins)
+
+
+# --------------------------------------------------------------------------------------------
+# the Brier score
+# --------------------------------------------------------------------------------------------
+
+
+def loop_brier(probs: np.ndarray, labels: np.ndarray) -> list[float]:
+    """Brier's formula, one sample and one class at a time."""
+    return [
+        sum((probs[n, c] - (1.0 if c == labels[n] else 0.0)) ** 2 for c in range(probs.shape[1]))
+        for n in range(probs.shape[0])
+    ]
+
+
+def test_brier_score_by_hand() -> None:
+    # row 0: (0.95 - 1)^2 + 0.03^2 + 0.02^2 = 0.0025 + 0.0009 + 0.0004
+    scores = calibration.brier_score(SIX_PROBS, SIX_LABELS, reduction="none")
+    assert scores[0] == pytest.approx(0.0038, rel=1e-12)
+    np.testing.assert_allclose(scores, loop_brier(SIX_PROBS, SIX_LABELS), rtol=1e-12)
+    assert calibration.brier_score(SIX_PROBS, SIX_LABELS) == pytest.approx(scores.mean(), rel=1e-12)
+    assert calibration.brier_score(SIX_PROBS, SIX_LABELS, "sum") == pytest.approx(
+        scores.sum(), rel=1e-12
+    )
+    assert isinstance(calibration.brier_score(SIX_PROBS, SIX_LABELS), float)
+    assert scores.shape == (6,) and scores.dtype == np.float64
+
+
+def test_brier_score_is_zero_when_certain_and_right_two_when_certain_and_wrong() -> None:
+    one_hot = np.eye(4)[[0, 3, 1]]
+    right = np.array([0, 3, 1])
+    assert calibration.brier_score(one_hot, right) == 0.0
+    np.testing.assert_array_equal(
+        calibration.brier_score(one_hot, (right + 1) % 4, reduction="none"), [2.0, 2.0, 2.0]
+    )
+    uniform = np.full((1, 4), 0.25)  # (3/4)^2 + 3 (1/4)^2 = 3/4 = 1 - 1/C
+    assert calibration.brier_score(uniform, [2]) == pytest.approx(0.75, rel=1e-15)
+
+
+def test_brier_score_is_the_summed_squared_error_of_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    probs = losses.softmax(rng.normal(scale=2.0, size=(30, 5)), axis=1)
+    labels = rng.integers(0, 5, size=30)
+    target = torch.nn.functional.one_hot(torch.from_numpy(labels), 5).double()
+    squared = torch.nn.functional.mse_loss(torch.from_numpy(probs), target, reduction="none")
+    np.testing.assert_allclose(
+        calibration.brier_score(probs, labels, reduction="none"), squared.sum(dim=1).numpy(),
+        rtol=1e-12,
+    )
+    # nn.MSELoss's "mean" divides by N·C, Brier's mean by N
+    assert calibration.brier_score(probs, labels) == pytest.approx(
+        5 * torch.nn.functional.mse_loss(torch.from_numpy(probs), target).item(), rel=1e-12
+    )
+
+
+@given(calibration_cases)
+def test_brier_score_matches_the_loop_and_stays_in_range(case) -> None:
+    logits, labels, _ = case
+    probs = losses.softmax(logits, axis=1)
+    scores = calibration.brier_score(probs, labels, reduction="none")
+    np.testing.assert_allclose(scores, loop_brier(probs, labels), rtol=1e-9, atol=1e-12)
+    assert np.all(scores >= 0.0) and np.all(scores <= 2.0)
+    # (1 - q_y)^2 + sum of the other q_c^2
+    true_class = probs[np.arange(len(labels)), labels]
+    others = np.sum(probs**2, axis=1) - true_class**2
+    np.testing.assert_allclose(scores, (1 - true_class) ** 2 + others, rtol=1e-9, atol=1e-12)
+
+
+@given(distributions(shape=(2, 4)))
+def test_brier_score_is_strictly_proper(pair: np.ndarray) -> None:
+    # labels drawn from p: the expected score of a report q is sum_y p_y BS(q, y)
+    p, q = pair
+    labels = np.arange(4)
+
+    def expected(report: np.ndarray) -> float:
+        scores = calibration.brier_score(np.tile(report, (4, 1)), labels, reduction="none")
+        return float(np.dot(p, scores))
+
+    decomposition = np.sum((q - p) ** 2) + np.sum(p * (1 - p))
+    assert expected(q) == pytest.approx(decomposition, rel=1e-9, abs=1e-12)
+    assert expected(p) <= expected(q) + 1e-12
+
+
+@pytest.mark.parametrize(("probs", "error", "pattern"), BAD_PROBS)
+def test_brier_score_bad_probs(probs, error, pattern) -> None:
+    labels = np.zeros(len(probs) if isinstance(probs, list) else 1, dtype=np.int64)
+    with pytest.raises(error, match=pattern):
+        calibration.brier_score(probs, labels)
+
+
+@pytest.mark.parametrize(("labels", "error", "pattern"), BAD_LABELS)
+def test_brier_score_bad_labels(labels, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        calibration.brier_score(SIX_PROBS, labels)
+
+
+@pytest.mark.parametrize("reduction", ["average", "batchmean", None, "MEAN"])
+def test_brier_score_bad_reduction(reduction) -> None:
+    with pytest.raises(ValueError, match=r"reduction must be one of 'none', 'mean', 'sum'"):
+        calibration.brier_score(SIX_PROBS, SIX_LABELS, reduction=reduction)

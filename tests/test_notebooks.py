@@ -12,6 +12,7 @@ SERIES = [
     "00_start_here.ipynb",
     "01_information_and_entropy.ipynb",
     "02_cross_entropy_and_kl_divergence.ipynb",
+    "03_maximum_likelihood.ipynb",
     "04_softmax.ipynb",
     "05_log_softmax_and_numerical_stability.ipynb",
     "06_nll_loss.ipynb",
