@@ -21,6 +21,7 @@ SERIES = [
     "09_training_with_cross_entropy.ipynb",
     "10_binary_cross_entropy.ipynb",
     "11_cross_entropy_at_scale.ipynb",
+    "A_documents.ipynb",
     "B_errata.ipynb",
 ]
 # The numbered lessons, then the lettered appendices (reference, not lectures).
