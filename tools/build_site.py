@@ -174,7 +174,7 @@ def title_and_summary(notebook: nbformat.NotebookNode, limit: int = 320) -> tupl
 def link_pages(page: str, suffix: str) -> str:
     """Links between notebooks of the series point to the converted pages."""
     return re.sub(
-        r'href="(\d\d_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"',
+        r'href="((?:\d\d|[A-Z])_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"',
         lambda m: f'href="{m.group(1)}{suffix}{m.group(2) or ""}"',
         page,
     )
