@@ -195,9 +195,9 @@ def smooth_targets(target: ArrayLike, num_classes: int, epsilon: float) -> Float
 def smoothed_loss_vs_gap(gap: np.ndarray, num_classes: int, epsilon: float) -> np.ndarray:
     r"""Label-smoothed loss of the logits ``(g, 0, …, 0)`` with true class 0, for each gap ``g``.
 
-    .. math:: \ell(g) = -\Big(1-\varepsilon+\frac{\varepsilon}{K}\Big)\log p_{\rm true}
-              - (K-1)\,\frac{\varepsilon}{K}\log p_{\rm other},\qquad
-              p_{\rm true} = \frac{e^g}{e^g+K-1},\quad p_{\rm other} = \frac{1}{e^g+K-1}
+    .. math:: \ell(g) = -\Big(1-\varepsilon+\frac{\varepsilon}{C}\Big)\log q_{\rm true}
+              - (C-1)\,\frac{\varepsilon}{C}\log q_{\rm other},\qquad
+              q_{\rm true} = \frac{e^g}{e^g+C-1},\quad q_{\rm other} = \frac{1}{e^g+C-1}
 
     computed with :func:`cross_entropy` (``label_smoothing=ε``, float64).
     """
@@ -210,8 +210,9 @@ def smoothed_loss_vs_gap(gap: np.ndarray, num_classes: int, epsilon: float) -> n
 
 
 def optimal_gap(num_classes: int, epsilon: float) -> float:
-    r"""The minimizing gap :math:`g^* = \log\big((1-\varepsilon+\varepsilon/K)/(\varepsilon/K)\big)`
-    (``inf`` for ε = 0)."""
+    r"""The minimizing gap :math:`g^* = \log\big((1-\varepsilon+\varepsilon/C)/(\varepsilon/C)\big)`
+    between the true-class logit and each other logit, for ``num_classes`` = C (``inf`` for
+    ε = 0)."""
     if epsilon == 0:
         return float("inf")
     keep, spread = _smoothing_weights(epsilon, num_classes)

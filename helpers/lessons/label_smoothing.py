@@ -1,6 +1,6 @@
 """Figures, explorers and exercise checks of ``notebooks/08_label_smoothing.ipynb``.
 
-Lesson 7 · Label smoothing.
+Lesson 8 · Label smoothing.
 """
 
 from __future__ import annotations
@@ -24,10 +24,13 @@ from helpers.figures import COLORS, new_figure
 def label_smoothing_gap_figure(
     num_classes: int = 4, epsilons: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.4)
 ) -> Figure:
-    """Loss vs the gap between the true-class logit and the other (equal) logits, one curve per ε.
+    r"""Loss vs the gap :math:`g = x_y - x_c` between the true-class logit and the other (equal)
+    logits, one curve per ε, for ``num_classes`` = C classes.
 
-    Each curve's minimum (at :func:`helpers.losses.optimal_gap`, value = entropy of the smoothed
-    target) is marked; the hard target (ε = 0) has none: its loss only tends to 0 as the gap grows.
+    Each curve's minimum (at :func:`helpers.losses.optimal_gap`,
+    :math:`g^* = \log\frac{1-\varepsilon+\varepsilon/C}{\varepsilon/C}`, value = the entropy of the
+    smoothed target) is marked; the hard target (ε = 0) has none: its loss only tends to 0 as the
+    gap grows.
     """
     figure, (ax,) = new_figure(figsize=(6.8, 3.8))
     gap = np.linspace(-1.0, 10.0, 441)
@@ -47,16 +50,17 @@ def label_smoothing_gap_figure(
         ax.annotate(f"{best:.2f}", (best, value), textcoords="offset points", xytext=(0, -13),
                     ha="center", fontsize=8, color=color)
     ax.axhline(0, color=COLORS["reference"], lw=0.8, ls=":")
-    ax.set(xlabel=r"logit gap $g = z_{\rm true} - z_{\rm other}$",
+    ax.set(xlabel=r"logit gap $g = x_y - x_c$ (every $c \neq y$)",
            ylabel="loss [nats]", xlim=(gap[0], gap[-1]), ylim=(-0.1, 2.2),
-           title=f"Label-smoothed cross-entropy, K = {num_classes} classes (dot: minimum)")
+           title=f"Label-smoothed cross-entropy, C = {num_classes} classes (dot: minimum)")
     ax.legend(fontsize=8, loc="upper right")
     return figure
 
 
 def label_smoothing_explorer() -> Explorer:
-    r"""Label smoothing vs ε: the smoothed target ``(1-ε)·onehot + ε/K`` as bars, and the loss
-    vs the logit gap with its minimum at :math:`g^* = \log((1-ε+ε/K)/(ε/K))` marked."""
+    r"""Label smoothing vs ε (and the number of classes C): the smoothed target
+    ``(1-ε)·one_hot + ε/C`` as bars, and the loss vs the logit gap with its minimum at
+    :math:`g^* = \log((1-ε+ε/C)/(ε/C))` marked."""
     max_classes = 10
     gap = np.linspace(0.0, 10.0, 301)
 
@@ -93,8 +97,8 @@ def label_smoothing_explorer() -> Explorer:
                     hard[k].set_height(1.0 if k == 0 else 0.0)
             hard_curve.set_ydata(losses.smoothed_loss_vs_gap(gap, num_classes, 0.0))
             curve.set_ydata(losses.smoothed_loss_vs_gap(gap, num_classes, epsilon))
-            head = (f"ε = {epsilon:.2f}, K = {num_classes}: true class "
-                    f"1 − ε + ε/K = {target[0]:.4f}, others ε/K = {target[1]:.4f}; ")
+            head = (f"ε = {epsilon:.2f}, C = {num_classes}: true class "
+                    f"1 − ε + ε/C = {target[0]:.4f}, others ε/C = {target[1]:.4f}; ")
             if epsilon == 0:
                 marker.set_visible(False)
                 point.set_data([], [])
@@ -105,34 +109,34 @@ def label_smoothing_explorer() -> Explorer:
             marker.set_xdata([best, best])
             point.set_data([best], [value])
             return (head + f"optimal gap log({target[0]:.4f}/{target[1]:.4f}) = {best:.4f}, "
-                    f"minimal loss H(q') = {value:.4f} nats")
+                    f"minimal loss H(p) = {value:.4f} nats")
 
         return update
 
     controls = {
         "epsilon": ipywidgets.FloatSlider(value=0.1, min=0.0, max=0.99, step=0.01,
                                        description="ε", readout_format=".2f"),
-        "num_classes": ipywidgets.IntSlider(value=4, min=2, max=max_classes, description="K"),
+        "num_classes": ipywidgets.IntSlider(value=4, min=2, max=max_classes, description="C"),
     }
     return Explorer("Label smoothing vs ε", controls, build, figsize=(8.0, 3.4))
 
 
 def check_smoothed_true_class(answer: Any) -> Feedback:
-    """Exercise 7.1: the smoothed target of the true class for K = 10, ε = 0.1."""
+    """Exercise 8.1: the smoothed target of the true class for C = 10, ε = 0.1."""
     expected = float(losses.smooth_targets(np.array(0), 10, 0.1)[0])
     return check_number(
-        "Exercise 7.1", answer, expected, rtol=1e-6, atol=1e-9,
-        hint="the uniform prior puts ε/K on every class, the true class too: 1 − ε + ε/K.",
+        "Exercise 8.1", answer, expected, rtol=1e-6, atol=1e-9,
+        hint="the uniform part puts ε/C on every class, the true class too: 1 − ε + ε/C.",
     )
 
 
 def check_optimal_gap(answer: Any) -> Feedback:
-    """Exercise 7.2: the optimal logit gap for K = 10, ε = 0.1 (natural log)."""
+    """Exercise 8.2: the optimal logit gap for C = 10, ε = 0.1 (natural log)."""
     target = losses.smooth_targets(np.array(0), 10, 0.1)
     expected = float(np.log(target[0] / target[1]))
     return check_number(
-        "Exercise 7.2", answer, expected,
-        hint="at the optimum softmax(z) equals the smoothed target, so the gap is the log of "
+        "Exercise 8.2", answer, expected,
+        hint="at the optimum softmax(x) equals the smoothed target, so the gap is the log of "
         "the ratio of the true-class target to another class's target.",
     )
 
@@ -149,13 +153,13 @@ def _label_smoothing_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
 
 
 def check_label_smoothed_loss(function: Any) -> Feedback:
-    """Exercise 7.3: ``function(logits, target, epsilon)`` = mean label-smoothed cross-entropy."""
+    """Exercise 8.3: ``function(logits, y, epsilon)`` = mean label-smoothed cross-entropy."""
     return check_function(
-        "Exercise 7.3", function,
+        "Exercise 8.3", function,
         lambda logits, target, epsilon: losses.cross_entropy(
             logits, target, label_smoothing=epsilon
         ),
         _label_smoothing_cases(),
-        hint="log_p = losses.log_softmax(logits, axis=1); take (1 − ε)·(mean NLL of the true "
-        "class) + ε·(mean over samples and classes of −log_p).",
+        hint="log_q = losses.log_softmax(logits, axis=1); take (1 − ε)·(mean NLL of the true "
+        "class) + ε·(mean over samples and classes of −log_q).",
     )

@@ -1,6 +1,6 @@
 """Figures, explorers and exercise checks of ``notebooks/06_nll_loss.ipynb``.
 
-Lesson 5 · Negative log-likelihood: `NLLLoss`.
+Lesson 6 · Negative log-likelihood: `NLLLoss`.
 """
 
 from __future__ import annotations
@@ -24,38 +24,32 @@ from helpers.feedback import (
 from helpers.figures import COLORS, new_figure
 
 
-def nll_curve_figure(
-    samples: dict[str, list[float]], raw_probabilities: dict[str, float] | None = None
-) -> Figure:
-    r"""The loss of one sample against its target's probability: :math:`\ell = -\log p`.
+def nll_curve_figure(target_probabilities: dict[str, float]) -> Figure:
+    r"""The loss of one sample against the probability its target gets: :math:`-\log q_y`.
 
-    Natural log (nats): :math:`-\log 1 = 0`, and :math:`-\log p \to \infty` as :math:`p \to 0`.
-    ``samples`` maps a label to target probabilities :math:`p`, each marked at
-    :math:`(p, -\log p)`. ``raw_probabilities`` are marked on the dashed line :math:`-p`: what
-    ``NLLLoss`` returns when it is given probabilities instead of log-probabilities.
+    Natural log (nats): :math:`-\log 1 = 0`, and :math:`-\log q_y \to \infty` as
+    :math:`q_y \to 0`. Each entry of ``target_probabilities`` (a label and its :math:`q_y`) is
+    marked at :math:`(q_y, -\log q_y)`. The dashed line :math:`-q_y` is what ``NLLLoss`` returns
+    when it is given probabilities instead of log-probabilities: a pitfall, not a loss.
     """
     figure, (ax,) = new_figure(figsize=(6.6, 3.9))
-    p = np.linspace(0.004, 1.0, 500)
-    ax.plot(p, -np.log(p), color=COLORS["model"], label=r"$-\log p$: NLLLoss given $\log p$")
-    ax.plot(p, -p, "--", color=COLORS["reference"], label=r"$-p$: NLLLoss given $p$ itself")
+    q = np.linspace(0.004, 1.0, 500)
+    ax.plot(q, -np.log(q), color=COLORS["model"], label=r"$-\log q_y$: NLLLoss given $\log q$")
+    ax.plot(q, -q, "--", color=COLORS["reference"],
+            label=r"$-q_y$: NLLLoss given $q$ itself (pitfall)")
     ax.axhline(0.0, color=COLORS["neutral"], linewidth=0.8)
-    for number, (label, probabilities) in enumerate(samples.items()):
-        probabilities = np.asarray(probabilities, dtype=np.float64)
-        ax.plot(probabilities, -np.log(probabilities), "o", color=COLORS["target"])
-        values = ", ".join(f"{v:.4f}" for v in -np.log(probabilities))
+    # Labels stacked in a column, the highest loss on top, so that they never overlap.
+    by_loss = sorted(target_probabilities.items(), key=lambda item: item[1])
+    for row, (label, probability) in enumerate(by_loss):
+        loss = -np.log(probability)
+        ax.plot([probability], [loss], "o", color=COLORS["target"])
         ax.annotate(
-            f"{label}: $-\\log p$ = {values}",
-            (probabilities[0], -np.log(probabilities[0])),
-            textcoords="offset points", xytext=(25, 45 - 22 * number), fontsize=8,
-            arrowprops={"arrowstyle": "-", "color": COLORS["neutral"], "linewidth": 0.6},
+            f"{label}: $q_y$ = {probability:.4f}, $-\\log q_y$ = {loss:.4f}", (probability, loss),
+            textcoords="axes fraction", xytext=(0.4, 0.66 - 0.08 * row), fontsize=8,
+            va="center", arrowprops={"arrowstyle": "-", "color": COLORS["neutral"],
+                                     "linewidth": 0.6},
         )
-    for label, probability in (raw_probabilities or {}).items():
-        ax.plot([probability], [-probability], "s", color=COLORS["reference"])
-        ax.annotate(
-            f"{label}: $-p$ = {-probability:.4f}", (probability, -probability),
-            textcoords="offset points", xytext=(10, -16), fontsize=8,
-        )
-    ax.set(xlim=(0, 1.02), ylim=(-1.3, 5.5), xlabel=r"probability of the target class, $p$",
+    ax.set(xlim=(0, 1.02), ylim=(-1.3, 5.5), xlabel=r"probability of the target class, $q_y$",
            ylabel="loss of one sample [nats]",
            title="NLLLoss picks the target's log-probability and negates it")
     ax.legend(loc="upper right", fontsize=8)
@@ -143,7 +137,7 @@ def weighted_nll_explorer() -> Explorer:
                     figsize=(7.0, 3.8))
 
 
-#: Exercises 5.1 and 5.2: the model's probabilities for three samples and three classes.
+#: Exercises 6.1 and 6.2: the model's probabilities for three samples and three classes.
 _NLL_PROBABILITIES = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]])
 
 
@@ -162,11 +156,11 @@ def _check_nll_mean(
 
 
 def check_weighted_nll_mean(answer: Any) -> Feedback:
-    r"""Exercise 5.1: ``nn.NLLLoss(weight=[1, 4, 2])`` on ``log`` of :data:`_NLL_PROBABILITIES`
+    r"""Exercise 6.1: ``nn.NLLLoss(weight=[1, 4, 2])`` on ``log`` of :data:`_NLL_PROBABILITIES`
     with targets ``[0, 2, 1]``, reduction ``'mean'``:
     :math:`\sum_n w_{y_n}\ell_n / \sum_n w_{y_n}`."""
     return _check_nll_mean(
-        "Exercise 5.1", answer, [0, 2, 1], [1.0, 4.0, 2.0],
+        "Exercise 6.1", answer, [0, 2, 1], [1.0, 4.0, 2.0],
         divided_by_n=("You gave {value:.6g}: the weighted sum divided by N = 3.",
                       "PyTorch's weighted mean divides by the sum of the targets' weights, "
                       "Σ w[y_n]."),
@@ -175,10 +169,10 @@ def check_weighted_nll_mean(answer: Any) -> Feedback:
 
 
 def check_ignored_nll_mean(answer: Any) -> Feedback:
-    r"""Exercise 5.2: ``nn.NLLLoss()`` (``ignore_index=-100``) on ``log`` of
+    r"""Exercise 6.2: ``nn.NLLLoss()`` (``ignore_index=-100``) on ``log`` of
     :data:`_NLL_PROBABILITIES` with targets ``[0, -100, 1]``, reduction ``'mean'``."""
     return _check_nll_mean(
-        "Exercise 5.2", answer, [0, -100, 1], None,
+        "Exercise 6.2", answer, [0, -100, 1], None,
         divided_by_n=("You gave {value:.6g}: the sum divided by N = 3.",
                       "An ignored target leaves the denominator too: divide by the 2 counted "
                       "samples."),
@@ -187,8 +181,8 @@ def check_ignored_nll_mean(answer: Any) -> Feedback:
 
 
 def check_nll_loss_function(function: Any) -> Feedback:
-    """Exercise 5.3: ``function(log_probs, target, weight)`` must equal
-    ``nll_loss(log_probs, target, weight=weight)`` (mean, ``ignore_index=-100``) on NumPy input."""
+    """Exercise 6.3: ``function(log_q, y, weight)`` must equal
+    ``nll_loss(log_q, y, weight=weight)`` (mean, ``ignore_index=-100``) on NumPy input."""
     rng = np.random.default_rng(5)
     log_probs = losses.log_softmax(rng.normal(size=(6, 4)), axis=1)
     cases = [
@@ -198,9 +192,9 @@ def check_nll_loss_function(function: Any) -> Feedback:
         (log_probs, np.array([3, 0, -100, 1, 1, 2]), np.array([0.5, 1.0, 2.0, 4.0])),
     ]
     return check_function(
-        "Exercise 5.3", function,
+        "Exercise 6.3", function,
         lambda log_probs, target, weight: losses.nll_loss(log_probs, target, weight=weight),
         cases,
-        hint="keep = target != -100; w = weight[target] (or 1) times keep; "
-        "return Σ −w·log_probs[n, y_n] / Σ w.",
+        hint="counted = y != -100; w = weight[y] (or 1) where counted, else 0; "
+        "return Σ −w·log_q[n, y_n] / Σ w.",
     )

@@ -14,7 +14,8 @@ from helpers.lessons import label_smoothing as lesson
 
 
 def analytic_loss(gap: np.ndarray, num_classes: int, epsilon: float) -> np.ndarray:
-    """L(g) = -q'_y g + log(e^g + K - 1) for logits (g, 0, ..., 0) and true class 0."""
+    """L(g) = -p_y g + log(e^g + C - 1) for logits (g, 0, ..., 0), true class 0,
+    p_y = 1 - ε + ε/C."""
     true_target = 1 - epsilon + epsilon / num_classes
     return -true_target * gap + np.log(np.exp(gap) + num_classes - 1)
 
@@ -91,7 +92,7 @@ def test_explorer_at_epsilon_zero_has_no_minimum() -> None:
     assert len(point.get_xdata()) == 0
 
 
-def solution_7_3(logits, target, epsilon):
+def solution_8_3(logits, target, epsilon):
     log_p = losses.log_softmax(np.asarray(logits), axis=1)
     nll = -log_p[np.arange(len(target)), target].mean()
     return (1 - epsilon) * nll + epsilon * (-log_p.mean())
@@ -101,7 +102,7 @@ def solution_7_3(logits, target, epsilon):
 SOLUTIONS = {
     "check_smoothed_true_class": 1 - 0.1 + 0.1 / 10,
     "check_optimal_gap": math.log((1 - 0.1 + 0.1 / 10) / (0.1 / 10)),
-    "check_label_smoothed_loss": solution_7_3,
+    "check_label_smoothed_loss": solution_8_3,
 }
 
 
@@ -114,14 +115,14 @@ WRONG_NUMBERS = [None, "abc", [1.0, 2.0], float("nan"), np.zeros((2, 2))]
 
 
 @pytest.mark.parametrize("answer", [0.9, 0.91 + 1e-3, *WRONG_NUMBERS])
-def test_exercise_7_1_rejects_wrong_answers(answer) -> None:
+def test_exercise_8_1_rejects_wrong_answers(answer) -> None:
     feedback = lesson.check_smoothed_true_class(answer)
     assert not feedback.correct
-    assert str(feedback).startswith("✗ Exercise 7.1: not yet.")
+    assert str(feedback).startswith("✗ Exercise 8.1: not yet.")
 
 
 @pytest.mark.parametrize("answer", [math.log(0.9 / (0.1 / 9)), math.log10(91), *WRONG_NUMBERS])
-def test_exercise_7_2_rejects_wrong_answers(answer) -> None:
+def test_exercise_8_2_rejects_wrong_answers(answer) -> None:
     assert not lesson.check_optimal_gap(answer).correct
 
 
@@ -148,7 +149,7 @@ def raises(logits, target, epsilon):
 @pytest.mark.parametrize(
     "function", [plain_cross_entropy, variant_smoothing, per_sample, raises, None, "abc"]
 )
-def test_exercise_7_3_rejects_wrong_functions_without_raising(function) -> None:
+def test_exercise_8_3_rejects_wrong_functions_without_raising(function) -> None:
     feedback = lesson.check_label_smoothed_loss(function)
     assert not feedback.correct
-    assert str(feedback).startswith("✗ Exercise 7.3: not yet.")
+    assert str(feedback).startswith("✗ Exercise 8.3: not yet.")

@@ -15,20 +15,24 @@ from helpers.lessons import nll_loss as lesson
 Q = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]])  # the exercises' data
 
 
-def test_nll_curve_figure_marks_the_samples_on_minus_log_p_and_minus_p() -> None:
-    figure = lesson.nll_curve_figure({"a": [0.2612, 0.25], "b": [0.5]}, {"raw": 0.5})
+def test_nll_curve_figure_marks_the_samples_on_minus_log_q_and_shows_minus_q() -> None:
+    samples = {"sample 0": 0.7101, "sample 1": 0.1595, "sample 2": 0.25}
+    figure = lesson.nll_curve_figure(samples)
     (ax,) = figure.axes
-    curve, raw_line = ax.lines[0], ax.lines[1]
+    curve, pitfall = ax.lines[0], ax.lines[1]
     np.testing.assert_allclose(curve.get_ydata(), -np.log(curve.get_xdata()))
-    np.testing.assert_allclose(raw_line.get_ydata(), -raw_line.get_xdata())
+    np.testing.assert_allclose(pitfall.get_ydata(), -pitfall.get_xdata())
     points = {
-        (round(float(line.get_xdata()[k]), 4), round(float(line.get_ydata()[k]), 4))
+        (round(float(line.get_xdata()[0]), 4), round(float(line.get_ydata()[0]), 4))
         for line in ax.lines[2:]
-        for k in range(len(line.get_xdata()))
+        if line.get_marker() == "o"
     }
-    assert (0.2612, round(-math.log(0.2612), 4)) in points
-    assert (0.5, round(-math.log(0.5), 4)) in points
-    assert (0.5, -0.5) in points  # document 000's NLLLoss on probabilities
+    assert points == {(q, round(-math.log(q), 4)) for q in samples.values()}
+    labels = [text.get_text() for text in ax.texts]
+    assert "sample 1: $q_y$ = 0.1595, $-\\log q_y$ = 1.8357" in labels
+    # stacked from the highest loss down: sample 1, sample 2, sample 0
+    heights = {text.get_text().split(":")[0]: text.get_position()[1] for text in ax.texts}
+    assert heights["sample 1"] > heights["sample 2"] > heights["sample 0"]
 
 
 def weighted_state(explorer: Explorer) -> tuple[list[float], float, float]:
@@ -76,28 +80,28 @@ def test_weighted_nll_explorer_all_weights_zero_gives_nan() -> None:
     assert "mean = nan" in explorer.readout.value
 
 
-def solution_5_1() -> float:
+def solution_6_1() -> float:
     weight = torch.tensor([1.0, 4.0, 2.0])
     return F.nll_loss(torch.log(Q), torch.tensor([0, 2, 1]), weight=weight).item()
 
 
-def solution_5_2() -> float:
+def solution_6_2() -> float:
     return F.nll_loss(torch.log(Q), torch.tensor([0, -100, 1])).item()
 
 
-def my_nll_loss(log_probs, target, weight):
-    counted = target != -100
-    safe_target = np.where(counted, target, 0)
-    w = np.ones(log_probs.shape[1]) if weight is None else weight
-    w_target = np.where(counted, w[safe_target], 0.0)
-    picked = log_probs[np.arange(len(target)), safe_target]
+def my_nll_loss(log_q, y, weight):
+    counted = y != -100
+    safe_y = np.where(counted, y, 0)
+    w = np.ones(log_q.shape[1]) if weight is None else weight
+    w_target = np.where(counted, w[safe_y], 0.0)
+    picked = log_q[np.arange(len(y)), safe_y]
     return np.sum(-w_target * picked) / np.sum(w_target)
 
 
 #: One correct answer per check (tests/lessons/test_checkers.py uses them too).
 SOLUTIONS = {
-    "check_weighted_nll_mean": solution_5_1(),
-    "check_ignored_nll_mean": solution_5_2(),
+    "check_weighted_nll_mean": solution_6_1(),
+    "check_ignored_nll_mean": solution_6_2(),
     "check_nll_loss_function": my_nll_loss,
 }
 
@@ -125,7 +129,7 @@ def test_number_checks_answer_not_yet_without_raising(answer) -> None:
     for check in (lesson.check_weighted_nll_mean, lesson.check_ignored_nll_mean):
         feedback = check(answer)
         assert not feedback.correct
-        assert str(feedback).startswith("✗ Exercise 5.")
+        assert str(feedback).startswith("✗ Exercise 6.")
 
 
 def unweighted_mean(log_probs, target, weight):
@@ -143,4 +147,4 @@ def raises(log_probs, target, weight):
 def test_function_check_answers_not_yet_without_raising(function) -> None:
     feedback = lesson.check_nll_loss_function(function)
     assert not feedback.correct
-    assert str(feedback).startswith("✗ Exercise 5.3")
+    assert str(feedback).startswith("✗ Exercise 6.3")
