@@ -5,8 +5,8 @@ A number with a decimal point or an exponent that a notebook's prose states (16.
 of its code cells or of the code the prose shows (an exercise's inputs stand in its solution's
 code). nbval checks that the outputs are what the code computes; together, a number the reader is
 told is a number the code shows. Code in the prose (fenced blocks, `inline code`, the folded
-solutions), link targets, arXiv identifiers and quoted lines (``>``: a document's words, not ours) are not read as
-claims.
+solutions), link targets, arXiv identifiers and quoted lines (``>``: a document's words, not
+ours) are not read as claims.
 """
 
 from __future__ import annotations
