@@ -1,15 +1,19 @@
 """Figures, explorers and exercise checks of ``notebooks/02_cross_entropy_and_kl_divergence.ipynb``.
 
-Lesson 2 · Cross-entropy and KL divergence.
+Lesson 2 · Cross-entropy and KL divergence: the coding view (prefix codes and their lengths),
+cross-entropy = entropy + KL, and a one-mode model fitted to a two-mode target by forward and by
+reverse KL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from helpers import info
 from helpers.explorer import Explorer
@@ -25,6 +29,62 @@ def binary_pair(t: np.ndarray | float) -> np.ndarray:
     """The two-outcome distributions ``(t, 1 - t)``, stacked along a new last axis."""
     t = np.asarray(t, dtype=np.float64)
     return np.stack([t, 1.0 - t], axis=-1)
+
+
+def prefix_code(lengths: ArrayLike) -> list[str]:
+    r"""A prefix code (no code word begins another) whose code words have the given lengths.
+
+    The canonical construction: sort the symbols by length, give the first the code word
+    ``0…0``, and each next one the binary number one above the previous, padded with zeros on
+    the right to its own length. It exists exactly when Kraft's inequality holds,
+    :math:`\sum_c 2^{-\ell_c} \le 1`. ``lengths`` are whole numbers ≥ 1 (floats such as
+    ``-log2(q)`` for a dyadic ``q`` are accepted); the code words come back in the input order.
+    """
+    values = np.asarray(lengths, dtype=np.float64).ravel()
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1) or np.any(
+        values != np.round(values)
+    ):
+        raise ValueError(f"lengths must be whole numbers >= 1, got {values.tolist()}")
+    whole = values.astype(int)
+    kraft = sum(2.0 ** -int(length) for length in whole)
+    if kraft > 1:
+        raise ValueError(f"no prefix code has these lengths: sum of 2^-length is {kraft:g} > 1")
+    words = [""] * whole.size
+    code, previous = 0, 0
+    for index in sorted(range(whole.size), key=lambda i: (whole[i], i)):
+        code <<= int(whole[index]) - previous
+        words[index] = format(code, f"0{whole[index]}b")
+        code, previous = code + 1, int(whole[index])
+    return words
+
+
+def code_lengths_figure(
+    p: ArrayLike, codes: dict[str, Sequence[str]], labels: Sequence[str]
+) -> Figure:
+    r"""Messages drawn from ``p``, sent with each code of ``codes`` (panel title: code words).
+
+    One panel per code: symbol ``c`` is a bar of width :math:`p_c` and height :math:`\ell_c`
+    (its code word's length), so the area is the average length :math:`\sum_c p_c \ell_c` in
+    bits. The first code is drawn in the target's colour, the others in the model's.
+    """
+    probabilities = np.asarray(p, dtype=np.float64)
+    figure, axes = new_figure(len(codes), figsize=(4.5 * len(codes), 3.4))
+    top = max(len(word) for words in codes.values() for word in words) + 1
+    for number, (axis, (title, words)) in enumerate(zip(axes, codes.items(), strict=True)):
+        lengths = np.array([len(word) for word in words], dtype=np.float64)
+        left = np.concatenate([[0.0], np.cumsum(probabilities)[:-1]])
+        color = COLORS["target"] if number == 0 else COLORS["model"]
+        axis.bar(left, lengths, width=probabilities, align="edge", color=color, alpha=0.6,
+                 edgecolor="white")
+        for x, width, length, label, word in zip(left, probabilities, lengths, labels, words,
+                                                 strict=True):
+            axis.text(x + width / 2, length + 0.1, f"{label}\n{word}", ha="center",
+                      va="bottom", fontsize=8)
+        average = float((probabilities * lengths).sum())
+        axis.set(xlim=(0, 1), ylim=(0, top + 0.6), xlabel="probability $p_c$ (bar width)",
+                 ylabel="code word length (bits)",
+                 title=f"{title}: average {average:g} bits")
+    return figure
 
 
 def cross_entropy_and_kl_figure(
@@ -149,17 +209,84 @@ def cross_entropy_explorer() -> Explorer:
                     figsize=(9.0, 3.8))
 
 
-def check_one_hot_cross_entropy(answer: Any) -> Feedback:
-    """Exercise 2.1: H(p, q) in nats for q = (0.1, 0.6, 0.3) and the true class 2 (one-hot p)."""
+def gaussian_bins(centres: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
+    r"""A Gaussian discretised over bins: the softmax of the logits :math:`x_c`.
+
+    .. math:: q_c = \frac{e^{x_c}}{\sum_{c'} e^{x_{c'}}}, \qquad
+              x_c = -\frac{(t_c - \mu)^2}{2\sigma^2}
+
+    for the bin centres :math:`t_c` (last axis). ``mean`` and ``std`` broadcast against the
+    leading axes: arrays of shape ``(..., 1)`` give one distribution per parameter pair.
+    """
+    t = np.asarray(centres, dtype=np.float64)
+    mu = np.asarray(mean, dtype=np.float64)
+    sigma = np.asarray(std, dtype=np.float64)
+    if np.any(sigma <= 0):
+        raise ValueError("std must be positive")
+    logits = -((t - mu) ** 2) / (2 * sigma**2)
+    logits = logits - logits.max(axis=-1, keepdims=True)  # the largest logit becomes 0
+    weights = np.exp(logits)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def kl_fits_figure(
+    centres: ArrayLike, p: ArrayLike, means: ArrayLike, stds: ArrayLike,
+    forward: ArrayLike, reverse: ArrayLike,
+) -> Figure:
+    r"""The target ``p`` and the one-mode models that fit it best in each direction of KL.
+
+    ``forward[i, j]`` and ``reverse[i, j]`` are :math:`\mathrm{KL}(p \| q_\theta)` and
+    :math:`\mathrm{KL}(q_\theta \| p)` for :math:`\theta = (\mu_i, \sigma_j)` and
+    :math:`q_\theta` = ``gaussian_bins(centres, means[i], stds[j])``; each curve is the model
+    at the smallest entry of its grid.
+    """
+    t = np.asarray(centres, dtype=np.float64)
+    mu, sigma = np.asarray(means, dtype=np.float64), np.asarray(stds, dtype=np.float64)
+    figure, (axis,) = new_figure(figsize=(7.5, 3.6))
+    axis.bar(t, np.asarray(p, dtype=np.float64), width=t[1] - t[0], color=COLORS["target"],
+             alpha=0.45, label="target $p$ (two modes)")
+    styles = (
+        ("forward", r"$\mathrm{KL}(p\,\|\,q)$", np.asarray(forward), COLORS["model"]),
+        ("reverse", r"$\mathrm{KL}(q\,\|\,p)$", np.asarray(reverse), COLORS["reference"]),
+    )
+    for name, label, divergence, color in styles:
+        i, j = np.unravel_index(np.argmin(divergence), divergence.shape)
+        axis.plot(t, gaussian_bins(t, mu[i], sigma[j]), color=color, linewidth=2,
+                  label=rf"{name}: min {label} at $\mu$ = {mu[i]:.2f}, $\sigma$ = {sigma[j]:.2f}")
+    axis.set(xlabel="bin centre $t_c$", ylabel="probability",
+             title="one Gaussian fitted to two modes: covering or seeking")
+    axis.legend(loc="upper right", fontsize=8)
+    return figure
+
+
+def check_code_length(answer: Any) -> Feedback:
+    """Exercise 2.1: the average length in bits of uniform messages over four symbols, sent with
+    the code built for q = (1/2, 1/4, 1/8, 1/8): H(p, q) = 2.25 bits."""
+    uniform, q = np.full(4, 0.25), np.array([0.5, 0.25, 0.125, 0.125])
     return check_number(
-        "Exercise 2.1", answer, info.cross_entropy([0.0, 0.0, 1.0], [0.1, 0.6, 0.3]),
+        "Exercise 2.1", answer, info.cross_entropy(uniform, q, "bits"),
+        hint="the code for q has lengths -log2 q_c = (1, 2, 3, 3); weight each length by how "
+        "often the symbol is sent, p_c = 1/4.",
+        mistakes=[
+            (info.entropy(uniform, "bits"), "That is H(p), the length of the code built for p."),
+            (info.entropy(q, "bits"), "That is H(q): q's own messages with q's code."),
+            (info.cross_entropy(uniform, q), "That is the right quantity in nats; the question "
+             "asks for bits."),
+        ],
+    )
+
+
+def check_one_hot_cross_entropy(answer: Any) -> Feedback:
+    """Exercise 2.2: H(p, q) in nats for q = (0.1, 0.6, 0.3) and the true class 2 (one-hot p)."""
+    return check_number(
+        "Exercise 2.2", answer, info.cross_entropy([0.0, 0.0, 1.0], [0.1, 0.6, 0.3]),
         hint="with a one-hot p only the term of the true class is left: -ln q_2 "
         "(class 2 is the third entry, counting from 0).",
     )
 
 
 def check_kl_divergence(function: Any) -> Feedback:
-    """Exercise 2.2: ``kl(p, q)`` in nats for 1-D arrays, with 0·log(0/q) = 0 (q > 0 here)."""
+    """Exercise 2.3: ``kl(p, q)`` in nats for 1-D arrays, with 0·log(0/q) = 0 (q > 0 here)."""
     cases = [
         (np.array([0.9, 0.1]), np.array([0.5, 0.5])),
         (np.array([0.5, 0.5]), np.array([0.9, 0.1])),
@@ -168,15 +295,15 @@ def check_kl_divergence(function: Any) -> Feedback:
         (np.array([0.0, 0.25, 0.75]), np.array([0.1, 0.6, 0.3])),
     ]
     return check_function(
-        "Exercise 2.2", function, info.kl_divergence, cases,
+        "Exercise 2.3", function, info.kl_divergence, cases,
         hint="KL(p‖q) = Σ p·ln(p/q) over the entries with p > 0 (a term with p = 0 is 0, "
         "but 0·ln 0 is nan in floating point).",
     )
 
 
 def check_smallest_cross_entropy(answer: Any) -> Feedback:
-    """Exercise 2.3: min over q of H(p, q) for p = (0.2, 0.5, 0.3), in nats: H(p), at q = p."""
+    """Exercise 2.4: min over q of H(p, q) for p = (0.2, 0.5, 0.3), in nats: H(p), at q = p."""
     return check_number(
-        "Exercise 2.3", answer, info.entropy([0.2, 0.5, 0.3]),
+        "Exercise 2.4", answer, info.entropy([0.2, 0.5, 0.3]),
         hint="H(p, q) = H(p) + KL(p‖q) and KL ≥ 0 with equality only at q = p (Gibbs).",
     )

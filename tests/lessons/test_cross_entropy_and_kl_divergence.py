@@ -1,4 +1,5 @@
-"""Notebook 02: the cross-entropy explorer, the figure and the exercise checks."""
+"""Notebook 02: the prefix codes, the figures, the cross-entropy explorer, the discretised
+Gaussian of the forward/reverse fits and the exercise checks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from matplotlib.figure import Figure
 
 from helpers import info
@@ -14,6 +16,61 @@ from helpers.lessons import cross_entropy_and_kl_divergence as lesson
 
 def _binary(p: float) -> np.ndarray:
     return np.array([p, 1.0 - p])
+
+
+def _is_prefix_free(words: list[str]) -> bool:
+    return not any(a != b and b.startswith(a) for a in words for b in words)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "expected"),
+    [
+        ([1, 2, 3, 3], ["0", "10", "110", "111"]),
+        ([3.0, 1.0, 2.0, 3.0], ["110", "0", "10", "111"]),  # floats from -log2 of a dyadic q
+        ([2, 2, 2, 2], ["00", "01", "10", "11"]),
+        ([3, 1, 3], ["100", "0", "101"]),  # Kraft sum 3/4 < 1: a code with room to spare
+        ([1], ["0"]),
+    ],
+)
+def test_prefix_code_has_the_lengths_and_no_word_begins_another(lengths, expected) -> None:
+    words = lesson.prefix_code(lengths)
+    assert words == expected
+    assert [len(word) for word in words] == [int(n) for n in lengths]
+    assert _is_prefix_free(words)
+
+
+def test_prefix_code_of_ideal_lengths_averages_the_cross_entropy() -> None:
+    p, q = np.array([0.5, 0.25, 0.125, 0.125]), np.array([0.125, 0.5, 0.25, 0.125])
+    lengths = np.array([len(word) for word in lesson.prefix_code(-np.log2(q))])
+    assert float(p @ lengths) == pytest.approx(info.cross_entropy(p, q, "bits")) == 2.375
+    assert float(q @ lengths) == pytest.approx(info.entropy(q, "bits")) == 1.75
+
+
+@pytest.mark.parametrize(
+    ("lengths", "message"),
+    [
+        ([1, 1, 2], "no prefix code"),  # Kraft sum 5/4 > 1
+        ([1, 1.5], "whole numbers"),
+        ([0, 1], "whole numbers"),
+        ([], "whole numbers"),
+        ([1, float("inf")], "whole numbers"),
+    ],
+)
+def test_prefix_code_refuses_impossible_lengths(lengths, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        lesson.prefix_code(lengths)
+
+
+def test_code_lengths_figure_draws_one_panel_per_code_with_the_average_in_the_title() -> None:
+    p = [0.5, 0.25, 0.125, 0.125]
+    codes = {"built for p": ["0", "10", "110", "111"], "built for q": ["110", "0", "10", "111"]}
+    figure = lesson.code_lengths_figure(p, codes, ["dog", "cat", "fish", "bird"])
+    assert [axis.get_title() for axis in figure.axes] == [
+        "built for p: average 1.75 bits", "built for q: average 2.375 bits"]
+    bars = figure.axes[1].patches
+    np.testing.assert_allclose([bar.get_width() for bar in bars], p)
+    np.testing.assert_allclose([bar.get_height() for bar in bars], [3, 1, 2, 3])
+    np.testing.assert_allclose([bar.get_x() for bar in bars], [0, 0.5, 0.75, 0.875])
 
 
 @pytest.mark.parametrize(("p", "q"), [(0.7, 0.4), (0.9, 0.5), (0.5, 0.5), (0.3, 0.8), (0.25, 0.99)])
@@ -84,6 +141,44 @@ def test_figure_marks_both_divergences() -> None:
     np.testing.assert_allclose(lesson.binary_pair(np.array([0.2, 0.7])), [[0.2, 0.8], [0.7, 0.3]])
 
 
+def test_gaussian_bins_is_the_softmax_of_the_quadratic_logits() -> None:
+    centres = np.linspace(-6, 6, 61)
+    q = lesson.gaussian_bins(centres, -1.0, 1.5)
+    logits = torch.tensor(-((centres + 1.0) ** 2) / (2 * 1.5**2))
+    np.testing.assert_allclose(q, torch.softmax(logits, dim=0).numpy(), rtol=1e-12)
+    assert q.sum() == pytest.approx(1.0) and centres[q.argmax()] == pytest.approx(-1.0)
+    means, stds = np.array([-2.0, 0.0, 3.0]), np.array([0.5, 2.0])
+    batch = lesson.gaussian_bins(centres, means[:, None, None], stds[None, :, None])
+    assert batch.shape == (3, 2, 61)
+    np.testing.assert_allclose(batch[2, 0], lesson.gaussian_bins(centres, 3.0, 0.5))
+    np.testing.assert_allclose(batch.sum(axis=-1), 1.0)
+    tiny = lesson.gaussian_bins(centres, 100.0, 0.01)  # far outside, narrow: no overflow, no nan
+    assert np.isfinite(tiny).all() and tiny[-1] == 1.0
+    with pytest.raises(ValueError, match="std must be positive"):
+        lesson.gaussian_bins(centres, 0.0, 0.0)
+
+
+def test_forward_kl_covers_both_modes_and_reverse_kl_seeks_one() -> None:
+    centres = np.linspace(-6, 6, 61)
+    p = 0.7 * lesson.gaussian_bins(centres, -2.5, 0.6) + 0.3 * lesson.gaussian_bins(
+        centres, 2.5, 0.6)
+    means, stds = np.linspace(-5, 5, 101), np.linspace(0.2, 5, 49)
+    models = lesson.gaussian_bins(centres, means[:, None, None], stds[None, :, None])
+    target = np.broadcast_to(p, models.shape)
+    forward, reverse = info.kl_divergence(target, models), info.kl_divergence(models, target)
+    i, j = np.unravel_index(forward.argmin(), forward.shape)
+    assert -2.5 < means[i] < 2.5 and stds[j] > 2  # between the modes, wide
+    i, j = np.unravel_index(reverse.argmin(), reverse.shape)
+    assert (means[i], stds[j]) == pytest.approx((-2.5, 0.6))  # on the larger mode
+    assert reverse[i, j] == pytest.approx(-math.log(0.7), abs=1e-3)  # misses the other 30 %
+    figure = lesson.kl_fits_figure(centres, p, means, stds, forward, reverse)
+    (axis,) = figure.axes
+    fits = [line.get_ydata() for line in axis.lines]
+    np.testing.assert_allclose(fits[1], lesson.gaussian_bins(centres, means[i], stds[j]))
+    assert len(fits) == 2 and len(axis.patches) == 61
+    assert "mu$ = -2.50" in axis.get_legend().get_texts()[1].get_text()
+
+
 WRONG_NUMBERS = [None, "abc", [1.0, 2.0], np.zeros((2, 2)), float("nan"), 0.0]
 
 
@@ -94,6 +189,7 @@ def kl_solution(p: np.ndarray, q: np.ndarray) -> float:
 
 #: One correct answer per check (tests/lessons/test_checkers.py uses them too).
 SOLUTIONS = {
+    "check_code_length": 2.25,
     "check_one_hot_cross_entropy": -math.log(0.3),
     "check_kl_divergence": kl_solution,
     "check_smallest_cross_entropy": 1.0297,
@@ -117,6 +213,17 @@ def test_number_checks(check, solution, near_miss) -> None:
     assert not check(other_unit_or_bound).correct
     for wrong in WRONG_NUMBERS:
         feedback = check(wrong)
+        assert not feedback.correct and str(feedback).startswith("✗")
+
+
+def test_code_length_check_names_the_usual_mistakes() -> None:
+    assert lesson.check_code_length(SOLUTIONS["check_code_length"]).correct
+    assert lesson.check_code_length(9 / 4).correct
+    for wrong, said in ((2.0, "H(p)"), (1.75, "H(q)"), (2.25 * math.log(2), "nats")):
+        feedback = lesson.check_code_length(wrong)
+        assert not feedback.correct and said in feedback.message
+    for wrong in WRONG_NUMBERS:
+        feedback = lesson.check_code_length(wrong)
         assert not feedback.correct and str(feedback).startswith("✗")
 
 
