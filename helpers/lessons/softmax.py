@@ -152,14 +152,14 @@ def softmax_temperature_explorer(
 
 
 def check_softmax_probability(answer: Any) -> Feedback:
-    r"""Exercise 4.1: softmax([1.2, 2.4, 3.6])_1, the probability of class 1.
+    r"""Exercise 4.1: softmax([0.5, 2.0, -1.0])_1, the probability of class 1.
 
-    .. math:: q_1 = \frac{e^{2.4}}{e^{1.2} + e^{2.4} + e^{3.6}}
+    .. math:: q_1 = \frac{e^{2.0}}{e^{0.5} + e^{2.0} + e^{-1.0}}
     """
-    expected = float(losses.softmax(np.array([1.2, 2.4, 3.6]))[1])
+    expected = float(losses.softmax(np.array([0.5, 2.0, -1.0]))[1])
     return check_number(
         "Exercise 4.1", answer, expected,
-        hint="q_1 = e^2.4 / (e^1.2 + e^2.4 + e^3.6); math.exp computes e^x. "
+        hint="q_1 = e^2.0 / (e^0.5 + e^2.0 + e^-1.0); math.exp computes e^x. "
         "Class indices count from 0, so class 1 is the middle logit.",
     )
 

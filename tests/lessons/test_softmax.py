@@ -86,7 +86,7 @@ Q = np.array([1, 1, 2]) / 4  # softmax(0, 0, ln 2)
 
 #: One correct answer per check (tests/lessons/test_checkers.py uses them too).
 SOLUTIONS = {
-    "check_softmax_probability": math.exp(2.4) / (math.exp(1.2) + math.exp(2.4) + math.exp(3.6)),
+    "check_softmax_probability": math.exp(2.0) / (math.exp(0.5) + math.exp(2.0) + math.exp(-1.0)),
     "check_temperature": 1 / math.log(9),
     "check_stable_softmax": stable_softmax,
     "check_softmax_jacobian": np.diag(Q) - np.outer(Q, Q),
@@ -96,7 +96,7 @@ SOLUTIONS = {
 def test_solutions_are_correct() -> None:
     for check, solution in SOLUTIONS.items():
         assert getattr(lesson, check)(solution).correct
-    assert lesson.check_softmax_probability(F.softmax(torch.tensor([1.2, 2.4, 3.6]), 0)[1])
+    assert lesson.check_softmax_probability(F.softmax(torch.tensor([0.5, 2.0, -1.0]), 0)[1])
     assert lesson.check_softmax_probability(round(SOLUTIONS["check_softmax_probability"], 4))
     temperature = SOLUTIONS["check_temperature"]
     assert F.softmax(torch.tensor([0.0, 1.0]) / temperature, dim=0)[1].item() == pytest.approx(0.9)
@@ -112,7 +112,9 @@ def test_solutions_are_correct() -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    [None, "abc", [0.2164, 0.2164], np.zeros((2, 3)), 0.0652, 0.7184, float("nan")],
+    # q_0 and q_2; q_1 of section 2's logits (1.2, 2.4, 3.6); q_1 without exp, 2.0 / 1.5
+    [None, "abc", [0.7856, 0.7856], np.zeros((2, 3)), 0.1753, 0.0391, 0.2164, 2.0 / 1.5,
+     float("nan")],
 )
 def test_exercise_4_1_rejects_wrong_answers(answer) -> None:
     feedback = lesson.check_softmax_probability(answer)
