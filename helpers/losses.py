@@ -61,6 +61,7 @@ __all__ = [
     "smooth_targets",
     "smoothed_loss_vs_gap",
     "softmax",
+    "softmax_jacobian",
 ]
 
 
@@ -107,6 +108,25 @@ def softmax(x: ArrayLike, axis: int = -1) -> FloatArray:
     m = np.max(array, axis=axis, keepdims=True, initial=-np.inf)
     e = np.exp(array - m)
     return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@quiet
+def softmax_jacobian(x: ArrayLike, axis: int = -1) -> FloatArray:
+    r"""The Jacobian of :func:`softmax` along ``axis``: ``J[..., i, j] = ∂q_i / ∂x_j``.
+
+    .. math:: \frac{\partial q_i}{\partial x_j} = q_i\,(\delta_{ij} - q_j), \qquad
+              J = \operatorname{diag}(q) - q\,q^\top, \qquad q = \operatorname{softmax}(x)
+
+    One ``C × C`` matrix per slice of ``x`` along ``axis`` (row ``i``: the probability ``q_i``,
+    column ``j``: the logit ``x_j``), so the shape is ``x.shape + (C,)`` with the class axis
+    moved last: ``(C, C)`` for a 1-D ``x`` of ``C`` logits, ``(N, C, C)`` for ``(N, C)`` and
+    ``axis=1``. Each ``J`` is symmetric and positive semidefinite, and its rows and columns sum
+    to 0 (the probabilities always sum to 1). Keeps the floating dtype; same errors as
+    :func:`softmax`.
+    """
+    array, axis = softmax_arguments(x, axis, promote_integers=False)
+    q = np.moveaxis(softmax(array, axis=axis), axis, -1)[..., :, None]  # (…, C, 1): q_i
+    return q * np.eye(q.shape[-2], dtype=q.dtype) - q * np.swapaxes(q, -1, -2)
 
 
 @quiet

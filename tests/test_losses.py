@@ -36,6 +36,7 @@ from tests.strategies import (
     SOME,
     LossCase,
     arrays_and_axes,
+    logit_arrays,
     loss_cases,
 )
 
@@ -170,6 +171,91 @@ def test_softmax_is_a_distribution_and_log_softmax_its_log(
     lse = losses.logsumexp(x.astype(np.float64), axis=axis, keepdims=True)
     np.testing.assert_allclose(losses.log_softmax(x.astype(np.float64), axis=axis),
                                x.astype(np.float64) - lse, rtol=1e-12, atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# softmax_jacobian
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def jacobian_cases(draw: st.DrawFn) -> tuple[np.ndarray, int]:
+    """Logits of 1 to 3 dimensions (float32 or float64, scale ~1, ~30 or ~1e4) and an axis."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=5))
+    logits, _ = draw(logit_arrays(shape=shape))
+    return logits, draw(st.integers(-logits.ndim, logits.ndim - 1))
+
+
+def autograd_softmax_jacobian(x: np.ndarray, axis: int) -> np.ndarray:
+    """``torch.autograd.functional.jacobian`` of softmax for each slice along ``axis``, stacked
+    with the class axis moved last: shape ``(…, C, C)``."""
+    slices = np.moveaxis(x, axis, -1)
+    rows = torch.from_numpy(np.ascontiguousarray(slices)).reshape(-1, slices.shape[-1])
+    blocks = [
+        torch.autograd.functional.jacobian(lambda v: torch.softmax(v, 0), row) for row in rows
+    ]
+    return torch.stack(blocks).reshape(*slices.shape, slices.shape[-1]).numpy()
+
+
+@pytest.mark.slow
+@MANY
+@given(jacobian_cases())
+def test_softmax_jacobian_matches_autograd(drawn: tuple[np.ndarray, int]) -> None:
+    x, axis = drawn
+    ours = losses.softmax_jacobian(x, axis=axis)
+    theirs = autograd_softmax_jacobian(x, axis)
+    assert ours.dtype == theirs.dtype == x.dtype
+    assert ours.shape == theirs.shape == (*np.moveaxis(x, axis, -1).shape, x.shape[axis])
+    rtol, atol = GRAD_TOLERANCE[x.dtype.type]
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+
+
+@pytest.mark.slow
+@MANY
+@given(jacobian_cases())
+def test_softmax_jacobian_is_symmetric_psd_with_rows_summing_to_zero(
+    drawn: tuple[np.ndarray, int],
+) -> None:
+    x, axis = drawn
+    jacobian = losses.softmax_jacobian(x, axis=axis)
+    classes = x.shape[axis]
+    eps = float(np.finfo(x.dtype).eps)
+    np.testing.assert_array_equal(jacobian, np.swapaxes(jacobian, -1, -2))
+    np.testing.assert_allclose(jacobian.sum(axis=-1), 0.0, rtol=0, atol=4 * classes * eps)
+    eigenvalues = np.linalg.eigvalsh(jacobian.astype(np.float64))
+    assert np.all(eigenvalues >= -4 * classes * eps)
+    # J = diag(q) − q qᵀ, with q the softmax of each slice
+    q = np.moveaxis(losses.softmax(x, axis=axis), axis, -1)
+    np.testing.assert_array_equal(np.diagonal(jacobian, axis1=-2, axis2=-1), q - q * q)
+
+
+def test_softmax_jacobian_of_equal_logits() -> None:
+    """C equal logits: q = 1/C, so J = (I − 1/C)/C: (C − 1)/C² on the diagonal, −1/C² off it."""
+    jacobian = losses.softmax_jacobian(np.zeros((2, 4)), axis=1)
+    assert jacobian.shape == (2, 4, 4)
+    np.testing.assert_allclose(jacobian, np.broadcast_to((np.eye(4) - 0.25) / 4, (2, 4, 4)),
+                               rtol=0, atol=1e-16)
+
+
+@pytest.mark.parametrize(
+    ("x", "axis", "error", "pattern"),
+    [
+        (np.array([1, 0, 1], dtype=np.int64), -1, TypeError,
+         r"x must be a floating-point array \(logits\), got dtype int64"),
+        (np.float64(2.0), -1, ValueError,
+         r"x must have at least one dimension \(the class axis\), got a 0-d scalar 2\.0"),
+        (np.zeros((2, 3)), 2, ValueError,
+         r"axis=2 is out of range for an input with 2 dimensions: expected an integer in "
+         r"\[-2, 1\]"),
+        (np.zeros((2, 3)), 1.0, TypeError, r"axis must be an integer, got float: 1\.0"),
+        ("abc", -1, TypeError, r"x must be a number or an array of numbers, got a string"),
+        ([[1.0, 2.0], [3.0]], -1, ValueError, r"x must be a rectangular array of numbers"),
+    ],
+)
+def test_softmax_jacobian_error_messages(x: Any, axis: Any, error: type[Exception],
+                                         pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        losses.softmax_jacobian(x, axis=axis)
 
 
 # --------------------------------------------------------------------------------------------

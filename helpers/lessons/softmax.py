@@ -1,6 +1,6 @@
 """Figures, explorers and exercise checks of ``notebooks/04_softmax.ipynb``.
 
-Lesson 3 · Softmax.
+Lesson 4 · Softmax: logits x, q = softmax(x / τ), and the Jacobian diag(q) − q qᵀ.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from helpers import info, losses
 from helpers.explorer import Explorer
 from helpers.feedback import (
     Feedback,
+    check_array,
     check_function,
     check_number,
 )
@@ -25,42 +26,43 @@ from helpers.figures import COLORS, new_figure
 def softmax_temperature_figure(
     logits: np.ndarray | list[float], temperatures: tuple[float, ...] = (0.1, 1.0, 10.0)
 ) -> Figure:
-    r"""softmax(v / T) of one logit vector v, at a few temperatures and as a function of T.
+    r"""softmax(x / τ) of one logit vector x, at a few temperatures and as a function of τ.
 
-    .. math:: \operatorname{softmax}(v / T)_k = \frac{e^{v_k / T}}{\sum_m e^{v_m / T}}
+    .. math:: q_c(\tau) = \operatorname{softmax}(x / \tau)_c
+              = \frac{e^{x_c / \tau}}{\sum_k e^{x_k / \tau}}
 
     Left: one group of bars per temperature in ``temperatures``, one bar per class. Right: each
-    p_k against T on a log axis from 0.01 to 100; T -> 0 tends to the one-hot vector of the
-    argmax, T -> infinity to the uniform 1/C (dashed). Class k has colour ``C{k}`` in both.
+    q_c against τ on a log axis from 0.01 to 100; τ -> 0 tends to the one-hot vector of the
+    argmax, τ -> infinity to the uniform 1/C (dashed). Class c has colour ``C{c}`` in both.
     """
-    v = np.asarray(logits, dtype=np.float64)
-    classes = np.arange(v.size)
+    x = np.asarray(logits, dtype=np.float64)
+    classes = np.arange(x.size)
     figure, (bars_ax, curves_ax) = new_figure(2, figsize=(10.0, 3.8))
-    width = 0.8 / v.size
+    width = 0.8 / x.size
     for group, temperature in enumerate(temperatures):
-        p = losses.softmax(v / temperature)
-        offsets = group + (classes - (v.size - 1) / 2) * width
-        bars_ax.bar(offsets, p, width, color=[f"C{k}" for k in classes], edgecolor="white")
-    bars_ax.axhline(1 / v.size, ls="--", lw=1, color=COLORS["reference"])
+        q = losses.softmax(x / temperature)
+        offsets = group + (classes - (x.size - 1) / 2) * width
+        bars_ax.bar(offsets, q, width, color=[f"C{c}" for c in classes], edgecolor="white")
+    bars_ax.axhline(1 / x.size, ls="--", lw=1, color=COLORS["reference"])
     bars_ax.set(
         xticks=range(len(temperatures)),
-        xticklabels=[f"T = {t:g}" for t in temperatures],
-        ylabel=r"$\mathrm{softmax}(v/T)_k$",
+        xticklabels=[rf"$\tau$ = {t:g}" for t in temperatures],
+        ylabel=r"$\mathrm{softmax}(x/\tau)_c$",
         ylim=(0, 1),
         title="bars: classes 0..C-1 at each temperature",
     )
     grid = np.logspace(-2, 2, 401)
-    curves = losses.softmax(v[None, :] / grid[:, None], axis=1)
-    for k in classes:
-        curves_ax.plot(grid, curves[:, k], color=f"C{k}", label=f"class {k}: $v_{k}$ = {v[k]:g}")
-    curves_ax.axhline(1 / v.size, ls="--", lw=1, color=COLORS["reference"], label="1/C")
+    curves = losses.softmax(x[None, :] / grid[:, None], axis=1)
+    for c in classes:
+        curves_ax.plot(grid, curves[:, c], color=f"C{c}", label=f"class {c}: $x_{c}$ = {x[c]:g}")
+    curves_ax.axhline(1 / x.size, ls="--", lw=1, color=COLORS["reference"], label="1/C")
     curves_ax.axvline(1.0, ls=":", lw=1, color=COLORS["neutral"])
     curves_ax.set_xscale("log")
     curves_ax.set(
-        xlabel="temperature T (log scale)",
-        ylabel=r"$p_k$",
+        xlabel=r"temperature $\tau$ (log scale)",
+        ylabel=r"$q_c$",
         ylim=(0, 1.02),
-        title=r"T $\to$ 0: one-hot argmax;  T $\to \infty$: uniform",
+        title=r"$\tau \to 0$: one-hot argmax;  $\tau \to \infty$: uniform",
     )
     curves_ax.legend(fontsize="small", loc="center right")
     return figure
@@ -69,57 +71,73 @@ def softmax_temperature_figure(
 def softmax_temperature_explorer(
     logits: tuple[float, ...] | list[float] | np.ndarray = (0.1, 0.2, 0.3, 0.4),
 ) -> Explorer:
-    r"""p = softmax(v / T): move the temperature T and the last logit, the bars of p redraw.
+    r"""q = softmax(x / τ) and its Jacobian: move τ and the last logit, the figure redraws.
 
-    .. math:: p_k = \frac{e^{v_k / T}}{\sum_m e^{v_m / T}}
+    .. math:: q_c = \frac{e^{x_c / \tau}}{\sum_k e^{x_k / \tau}}, \qquad
+              J = \operatorname{diag}(q) - q q^\top
 
-    Left: the logits v (the last one follows its slider). Right: p with a dashed line at 1/C.
+    Left: the logits x (the last one follows its slider). Middle: q with a dashed line at 1/C.
+    Right: J, the Jacobian of softmax at its input x / τ (so ∂q/∂x = J / τ), on a fixed colour
+    scale [-1/4, 1/4] (no entry leaves it): it fades to 0 as q becomes one-hot.
     """
     base = np.asarray(logits, dtype=np.float64)
     classes = np.arange(base.size)
-    colors = [f"C{k}" for k in classes]
+    colors = [f"C{c}" for c in classes]
 
     def build(figure: Figure):
-        logit_ax, prob_ax = figure.subplots(1, 2)
+        logit_ax, prob_ax, jacobian_ax = figure.subplots(1, 3)
         logit_bars = logit_ax.bar(classes, base, color=colors, animated=True)
         logit_ax.axhline(0.0, lw=0.8, color=COLORS["neutral"])
         logit_ax.set(
-            xticks=classes, xlabel="class k", ylabel="logit $v_k$", ylim=(-3.3, 3.3),
-            title="logits v",
+            xticks=classes, xlabel="class c", ylabel="logit $x_c$", ylim=(-3.3, 3.3),
+            title="logits x",
         )
         prob_bars = prob_ax.bar(classes, np.zeros_like(base), color=colors, animated=True)
         labels = [
-            prob_ax.text(k, 0.0, "", ha="center", va="bottom", fontsize="small", animated=True)
-            for k in classes
+            prob_ax.text(c, 0.0, "", ha="center", va="bottom", fontsize="small", animated=True)
+            for c in classes
         ]
         prob_ax.axhline(1 / base.size, ls="--", lw=1, color=COLORS["reference"])
         prob_ax.set(
-            xticks=classes, xlabel="class k", ylabel="$p_k$", ylim=(0, 1.1),
-            title="p = softmax(v / T)",
+            xticks=classes, xlabel="class c", ylabel="$q_c$", ylim=(0, 1.1),
+            title=r"q = softmax(x / $\tau$)",
+        )
+        image = jacobian_ax.imshow(
+            np.zeros((base.size, base.size)), cmap="RdBu_r", vmin=-0.25, vmax=0.25,
+            interpolation="nearest", animated=True,
+        )
+        figure.colorbar(image, ax=jacobian_ax, shrink=0.8)
+        jacobian_ax.set(
+            xticks=classes, yticks=classes, xlabel="logit j", ylabel="probability i",
+            title=r"$J = \mathrm{diag}(q) - q q^\top$ at $x / \tau$",
         )
 
         def update(temperature: float, last_logit: float) -> str:
-            v = base.copy()
-            v[-1] = last_logit
-            p = losses.softmax(v / temperature)
-            for bar, value in zip(logit_bars, v, strict=True):
+            x = base.copy()
+            x[-1] = last_logit
+            q = losses.softmax(x / temperature)
+            jacobian = losses.softmax_jacobian(x / temperature)
+            for bar, value in zip(logit_bars, x, strict=True):
                 bar.set_height(value)
-            for k, (bar, label, value) in enumerate(zip(prob_bars, labels, p, strict=True)):
+            for c, (bar, label, value) in enumerate(zip(prob_bars, labels, q, strict=True)):
                 bar.set_height(value)
-                label.set_position((k, value))
+                label.set_position((c, value))
                 label.set_text(f"{value:.3f}")
-            shown = ", ".join(f"{value:.4f}" for value in p)
+            image.set_data(jacobian)
+            shown = ", ".join(f"{value:.4f}" for value in q)
+            diagonal = ", ".join(f"{value:.4f}" for value in np.diagonal(jacobian))
             return (
-                f"T = {temperature:.3g}, v = [{', '.join(f'{x:g}' for x in v)}]: "
-                f"p = [{shown}], sum {p.sum():.4f}; entropy {info.entropy(p):.4f} nats "
-                f"(uniform: ln {base.size} = {np.log(base.size):.4f})"
+                f"τ = {temperature:.3g}, x = [{', '.join(f'{v:g}' for v in x)}]: "
+                f"q = [{shown}], sum {q.sum():.4f}; entropy {info.entropy(q):.4f} nats "
+                f"(uniform: ln {base.size} = {np.log(base.size):.4f}); "
+                f"diagonal of J, q_c (1 - q_c) = [{diagonal}]"
             )
 
         return update
 
     controls = {
         "temperature": ipywidgets.FloatLogSlider(
-            value=1.0, base=10, min=-2, max=2, step=0.02, description="T",
+            value=1.0, base=10, min=-2, max=2, step=0.02, description="τ",
             readout_format=".3g",
         ),
         "last_logit": ipywidgets.FloatSlider(
@@ -128,39 +146,40 @@ def softmax_temperature_explorer(
         ),
     }
     return Explorer(
-        "softmax(v / T): temperature and one logit", controls, build, figsize=(9.0, 3.6)
+        "softmax(x / τ) and its Jacobian: temperature and one logit", controls, build,
+        figsize=(12.0, 3.6),
     )
 
 
 def check_softmax_probability(answer: Any) -> Feedback:
-    r"""Exercise 3.1: softmax([1.2, 2.4, 3.6])_1, document 002's logits, class 1.
+    r"""Exercise 4.1: softmax([1.2, 2.4, 3.6])_1, the probability of class 1.
 
-    .. math:: p_1 = \frac{e^{2.4}}{e^{1.2} + e^{2.4} + e^{3.6}}
+    .. math:: q_1 = \frac{e^{2.4}}{e^{1.2} + e^{2.4} + e^{3.6}}
     """
     expected = float(losses.softmax(np.array([1.2, 2.4, 3.6]))[1])
     return check_number(
-        "Exercise 3.1", answer, expected,
-        hint="p_1 = e^2.4 / (e^1.2 + e^2.4 + e^3.6); math.exp computes e^x. "
+        "Exercise 4.1", answer, expected,
+        hint="q_1 = e^2.4 / (e^1.2 + e^2.4 + e^3.6); math.exp computes e^x. "
         "Class indices count from 0, so class 1 is the middle logit.",
     )
 
 
 def check_temperature(answer: Any) -> Feedback:
-    r"""Exercise 3.2: the temperature T at which softmax([0, 1] / T)_1 = 0.9.
+    r"""Exercise 4.2: the temperature τ at which softmax([0, 1] / τ)_1 = 0.9.
 
-    .. math:: \frac{1}{1 + e^{-1/T}} = 0.9 \iff T = \frac{1}{\ln(0.9 / 0.1)}
+    .. math:: \frac{1}{1 + e^{-1/\tau}} = 0.9 \iff \tau = \frac{1}{\ln(0.9 / 0.1)}
     """
     probability = 0.9
     expected = 1.0 / math.log(probability / (1.0 - probability))
     return check_number(
-        "Exercise 3.2", answer, expected,
-        hint="With two logits, softmax([0, 1] / T)_1 = 1 / (1 + e^(-1/T)). "
-        "Set it equal to 0.9 and solve for T.",
+        "Exercise 4.2", answer, expected,
+        hint="With two logits, softmax([0, 1] / τ)_1 = 1 / (1 + e^(-1/τ)). "
+        "Set it equal to 0.9 and solve for τ.",
     )
 
 
 def check_stable_softmax(function: Any) -> Feedback:
-    """Exercise 3.3: ``stable_softmax(x, axis)`` in NumPy, exact for logits of any size.
+    """Exercise 4.3: ``stable_softmax(x, axis)`` in NumPy, exact for logits of any size.
 
     Compared with :func:`helpers.losses.softmax` on 1-D, 2-D and 3-D inputs, along several
     axes, including logits of ±1000 that make the naive ``exp(x) / sum(exp(x))`` return nan.
@@ -175,8 +194,28 @@ def check_stable_softmax(function: Any) -> Feedback:
         (rng.normal(scale=300.0, size=(2, 3, 4)), 1),
     ]
     return check_function(  # a naive answer overflows: the feedback says nan, no RuntimeWarning
-        "Exercise 3.3", function, losses.softmax, cases,
+        "Exercise 4.3", function, losses.softmax, cases,
         hint="Subtract the maximum along the axis first: "
         "x - np.max(x, axis=axis, keepdims=True); then exp, and divide by the sum along "
         "the same axis (keepdims=True, so that it broadcasts).",
+    )
+
+
+def check_softmax_jacobian(answer: Any) -> Feedback:
+    r"""Exercise 4.4: the 3 × 3 Jacobian of softmax at x = (0, 0, ln 2), where q = (1, 1, 2)/4.
+
+    .. math:: J = \operatorname{diag}(q) - q q^\top
+    """
+    x = np.array([0.0, 0.0, math.log(2.0)])
+    q = losses.softmax(x)
+    mistakes = [
+        (np.diag(q), "That is diag(q) alone: subtract the outer product q q^T."),
+        (-np.outer(q, q), "That is -q q^T alone: add q_i on the diagonal (the delta_ij term)."),
+        (np.outer(q, q) - np.diag(q), "The signs are flipped: J_ii = q_i (1 - q_i) is positive."),
+    ]
+    return check_array(
+        "Exercise 4.4", answer, losses.softmax_jacobian(x), rtol=0.0, atol=1e-4,
+        hint="First q = softmax(x) (e^(ln 2) = 2); then J_ij = q_i (delta_ij - q_j), "
+        "i.e. diag(q) - q q^T (np.diag, np.outer). A 3 x 3 array.",
+        mistakes=mistakes,
     )
