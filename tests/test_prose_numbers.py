@@ -5,8 +5,8 @@ A number with a decimal point or an exponent that a notebook's prose states (16.
 of its code cells or of the code the prose shows (an exercise's inputs stand in its solution's
 code). nbval checks that the outputs are what the code computes; together, a number the reader is
 told is a number the code shows. Code in the prose (fenced blocks, `inline code`, the folded
-solutions), link targets and quoted lines (``>``: a document's words, not ours) are not read as
-claims.
+solutions), link targets, arXiv identifiers, section numbers and quoted lines (``>``: a
+document's words, not ours) are not read as claims.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ NOT_PROSE = re.compile(
     r"|<details>.*?</details>"  # folded solutions: code the learner may type
     r"|`[^`\n]*`"  # inline code
     r"|\]\([^)]*\)"  # link targets
+    r"|arXiv:\S+"  # a paper's identifier
+    r"|^#+ *[\d.]+"  # a heading's section number
     r"|<[^>]+>"  # HTML tags and their attributes
     r"|^>.*?$",  # a quoted line
     re.S | re.M,
@@ -68,6 +70,7 @@ def test_the_reader_finds_numbers_in_prose_and_ignores_code() -> None:
     text = (
         "The loss is 0.7679 nats, −88.72 at worst and 1e−45 near zero; version 2.13.0.\n"
         "```python\nx = 3.25\n```\n`y = 4.5` and [a link](https://example.org/v1.2)\n"
+        "### 2.1 · Liger-Kernel (arXiv:2410.10989).\n"
         "<details><summary>Solution</summary>\n\n```python\nanswer = 6.75\n```\n</details>\n"
         "> 结果为0.2612\n"
     )
