@@ -138,7 +138,7 @@ def target_logit_explorer(
         ),
         "competitor_logit": ipywidgets.FloatSlider(
             value=float(base[competitor]), min=-4.0, max=10.0, step=0.05,
-            description=f"x[{competitor}]", readout_format=".2f",
+            description=f"x[{competitor}] (competitor)", readout_format=".2f",
             style={"description_width": "initial"},
         ),
     }
@@ -205,5 +205,5 @@ def check_line_curvature(answer: Any) -> Feedback:
         "Exercise 7.3", answer, mean_square - mean**2,
         mistakes=[(mean_square, "That is vᵀ diag(q) v alone.",
                    "The Hessian is diag(q) − q qᵀ: subtract (qᵀv)².")],
-        hint="vᵀ H v with H = diag(q) − q qᵀ, q = softmax(x); the target does not enter.",
+        hint="vᵀ ∇²ℓ v with ∇²ℓ = diag(q) − q qᵀ, q = softmax(x); the target does not enter.",
     )

@@ -52,7 +52,9 @@ def test_target_logit_explorer_tracks_torchs_cross_entropy_and_its_derivatives()
     assert repr(explorer) == (
         "Explorer: Cross-entropy vs the target logit (target_logit=2.4, competitor_logit=3.6)"
     )
-    assert "loss = −log q_1 = 1.5307" in explorer.readout.value
+    assert "loss = −log q_1 = 1.5307" in explorer.readout.value  # document 002's second example
+    assert explorer.controls["target_logit"].description == "x[1] (target)"
+    assert explorer.controls["competitor_logit"].description == "x[2] (competitor)"
     before = bytes(explorer.image.value)
     for target_logit, competitor in [(-4.0, 3.6), (2.4, 3.6), (6.0, 0.0), (10.0, 10.0)]:
         explorer.controls["target_logit"].value = target_logit
