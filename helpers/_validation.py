@@ -33,8 +33,8 @@ __all__ = [
 REDUCTIONS: tuple[str, ...] = ("none", "mean", "sum")
 
 #: How far a distribution may sum from 1: ``|Σ_k p_k − 1| ≤ 1e-6`` for float64 input; input of
-#: a lower precision gets ``4·K·eps`` of its dtype if that is more (a float32 softmax row of
-#: ``K`` probabilities is off by up to about ``K·eps``).
+#: a lower precision gets ``4·C·eps`` of its dtype if that is more (a float32 softmax row of
+#: ``C`` probabilities is off by up to about ``C·eps``).
 SUM_TOLERANCE = 1e-6
 
 

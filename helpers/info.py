@@ -11,8 +11,8 @@ unit       base    also accepted
 ``bans``   10      ``"ban"`` (also called hartleys)
 =========  ======  =================================
 
-A distribution is an array whose **last axis** holds the probabilities ``p_1 … p_K``: each in
-[0, 1], summing to 1. Leading axes are a batch: ``entropy`` of a ``(N, K)`` array is ``N``
+A distribution is an array whose **last axis** holds the probabilities ``p_0 … p_{C-1}``: each in
+[0, 1], summing to 1. Leading axes are a batch: ``entropy`` of a ``(N, C)`` array is ``N``
 entropies. Results are Python floats for a single distribution (or a scalar probability) and
 float64 ndarrays for batches.
 
@@ -183,9 +183,9 @@ def information(p: ArrayLike, base: float | str = math.e) -> float | np.ndarray:
 def entropy(p: ArrayLike, base: float | str = math.e) -> float | np.ndarray:
     r"""Shannon entropy of the distribution(s) ``p`` over the last axis.
 
-    .. math:: H(p) = -\sum_{k=1}^{K} p_k \log_b p_k, \qquad 0 \log 0 = 0
+    .. math:: H(p) = -\sum_{c=0}^{C-1} p_c \log_b p_c, \qquad 0 \log 0 = 0
 
-    The expected information :math:`E_p[I(p_k)]`; ``0 ≤ H(p) ≤ log_b K``, with ``H = log_b K``
+    The expected information :math:`E_p[I(p_c)]`; ``0 ≤ H(p) ≤ log_b C``, with ``H = log_b C``
     exactly for the uniform distribution. Units: nats (base e, default), bits (2), bans (10).
 
     Returns a float for a single distribution (1-D ``p``), an ndarray of shape ``p.shape[:-1]``
@@ -200,10 +200,10 @@ def entropy(p: ArrayLike, base: float | str = math.e) -> float | np.ndarray:
 def cross_entropy(p: ArrayLike, q: ArrayLike, base: float | str = math.e) -> float | np.ndarray:
     r"""Cross-entropy of ``q`` relative to ``p`` (true ``p``, predicted ``q``), last axis.
 
-    .. math:: H(p, q) = -\sum_{k=1}^{K} p_k \log_b q_k
+    .. math:: H(p, q) = -\sum_{c=0}^{C-1} p_c \log_b q_c
 
-    with ``0 · log q_k = 0`` (even for ``q_k = 0``) and ``H = +inf`` when some ``q_k = 0`` while
-    ``p_k > 0``. ``H(p, q) = H(p) + KL(p‖q) ≥ H(p)``. Units: nats (default), bits, bans.
+    with ``0 · log q_c = 0`` (even for ``q_c = 0``) and ``H = +inf`` when some ``q_c = 0`` while
+    ``p_c > 0``. ``H(p, q) = H(p) + KL(p‖q) ≥ H(p)``. Units: nats (default), bits, bans.
 
     For a one-hot ``p`` (the true class ``y``), ``H(p, q) = -log q_y``: the cross-entropy loss.
     Returns a float for 1-D inputs, an ndarray of shape ``p.shape[:-1]`` for batches.
@@ -217,9 +217,9 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, base: float | str = math.e) -> flo
 def kl_divergence(p: ArrayLike, q: ArrayLike, base: float | str = math.e) -> float | np.ndarray:
     r"""Kullback–Leibler divergence of ``q`` from ``p``, over the last axis.
 
-    .. math:: KL(p \| q) = \sum_{k=1}^{K} p_k \log_b \frac{p_k}{q_k}
+    .. math:: KL(p \| q) = \sum_{c=0}^{C-1} p_c \log_b \frac{p_c}{q_c}
 
-    with ``0 · log(0/q) = 0`` and ``+inf`` when some ``q_k = 0 < p_k``. Always ``≥ 0``, ``= 0``
+    with ``0 · log(0/q) = 0`` and ``+inf`` when some ``q_c = 0 < p_c``. Always ``≥ 0``, ``= 0``
     iff ``p = q``; not symmetric. ``KL(p‖q) = H(p, q) − H(p)``. Units: nats (default), bits,
     bans. Returns a float for 1-D inputs, an ndarray of shape ``p.shape[:-1]`` for batches.
     """

@@ -153,7 +153,7 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> FloatArray:
 def one_hot(target: ArrayLike, num_classes: int = -1) -> FloatArray:
     r"""One-hot encoding of class indices, as float64 (``F.one_hot(target, C).float()``).
 
-    .. math:: \operatorname{onehot}(y)_k = [k = y], \qquad k = 0, \dots, C - 1
+    .. math:: \operatorname{onehot}(y)_c = [c = y], \qquad c = 0, \dots, C - 1
 
     The result has shape ``target.shape + (C,)``. ``num_classes=-1`` (the default, as in
     PyTorch) means ``max(target) + 1``. Indices must be in ``[0, C)``.
@@ -169,7 +169,7 @@ def _smoothing_weights(epsilon: float, num_classes: int) -> tuple[float, float]:
 
 
 def _smooth(target: np.ndarray, epsilon: float, num_classes: int) -> np.ndarray:
-    r"""The label-smoothed target :math:`(1 - \varepsilon)\,t + \varepsilon / C` (``t`` itself
+    r"""The label-smoothed target :math:`(1 - \varepsilon)\,p + \varepsilon / C` (``p`` itself
     for ε = 0)."""
     if epsilon == 0:
         return target
@@ -180,7 +180,7 @@ def _smooth(target: np.ndarray, epsilon: float, num_classes: int) -> np.ndarray:
 def smooth_targets(target: ArrayLike, num_classes: int, epsilon: float) -> FloatArray:
     r"""Label-smoothed targets: the one-hot vector mixed with the uniform distribution.
 
-    .. math:: t_k = (1 - \varepsilon)\,[k = y] + \frac{\varepsilon}{C}
+    .. math:: p_c = (1 - \varepsilon)\,[c = y] + \frac{\varepsilon}{C}
 
     So the true class gets ``1 − ε + ε/C`` and every other class ``ε/C``; each row still sums
     to 1. ``cross_entropy(logits, smooth_targets(y, C, ε))`` (probability targets) equals
@@ -233,13 +233,13 @@ _CROSS_ENTROPY = ClassLoss(
 
 
 def _nll_terms(problem: IndexTarget) -> np.ndarray:
-    """``−w_y log p_y`` at each position (0 where ignored)."""
+    """``−w_y log q_y`` at each position (0 where ignored)."""
     picked = np.take_along_axis(problem.log_probs, problem.target[..., None], axis=-1)[..., 0]
     return np.where(problem.mask, -picked * problem.target_weight, 0).astype(problem.dtype)
 
 
 def _smoothing_terms(problem: IndexTarget) -> np.ndarray:
-    """The label-smoothing term ``−Σ_c w_c log p_c`` at each position (0 where ignored)."""
+    """The label-smoothing term ``−Σ_c w_c log q_c`` at each position (0 where ignored)."""
     log_probs = problem.log_probs
     weighted = log_probs if problem.weight is None else log_probs * problem.weight
     return np.where(problem.mask, -np.sum(weighted, axis=-1), 0).astype(problem.dtype)
@@ -251,7 +251,7 @@ def _reduce_over_targets(losses: np.ndarray, problem: IndexTarget) -> np.ndarray
 
 
 def _probability_loss(problem: ProbabilityTarget) -> np.ndarray | np.floating:
-    """``−Σ_c w_c t_c log p_c`` (``t`` smoothed), reduced; ``"mean"`` divides by the positions."""
+    """``−Σ_c w_c p_c log q_c`` (``p`` smoothed), reduced; ``"mean"`` divides by the positions."""
     target = _smooth(problem.target, problem.label_smoothing, problem.num_classes)
     product = problem.log_probs * target
     if problem.weight is not None:
@@ -270,12 +270,12 @@ def nll_loss(log_probs: ArrayLike, target: ArrayLike, weight: ArrayLike | None =
     checks that they are), class axis 1 (0 when unbatched), and ``target`` class indices
     ``y_n`` in ``[0, C)``. With class weights ``w`` (default all 1), per element ``n``:
 
-    .. math:: \ell_n = -\,w_{y_n}\, x_{n, y_n} \cdot [y_n \ne \text{ignore\_index}]
+    .. math:: \ell_n = -\,w_{y_n}\, (\log q)_{n, y_n} \cdot [y_n \ne \text{ignore\_index}]
 
-    The loss picks the log-probability of the true class; nothing else of ``x`` matters. The
+    The loss picks the log-probability of the true class; nothing else of the input matters. The
     reductions:
 
-    * ``"none"``: the vector ``(ℓ_1, …, ℓ_N)`` (shape of ``target``; ignored positions 0);
+    * ``"none"``: the vector ``(ℓ_0, …, ℓ_{N−1})`` (shape of ``target``; ignored positions 0);
     * ``"sum"``: :math:`\sum_n \ell_n`;
     * ``"mean"``: :math:`\sum_n \ell_n \,/\, \sum_n w_{y_n} [y_n \ne \text{ignore\_index}]`,
       a *weighted* mean: divided by the total weight of the counted targets, not by ``N``.
@@ -303,8 +303,8 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike, weight: ArrayLike | None
     .. math:: \ell_n = -\,w_{y_n} \log \frac{e^{x_{n,y_n}}}{\sum_c e^{x_{n,c}}}
               \quad (\varepsilon = 0),
 
-    .. math:: \ell_n = (1 - \varepsilon)\Big(-w_{y_n} \log p_{n,y_n}\Big)
-              + \frac{\varepsilon}{C} \Big(-\sum_{c=1}^{C} w_c \log p_{n,c}\Big),
+    .. math:: \ell_n = (1 - \varepsilon)\Big(-w_{y_n} \log q_{n,y_n}\Big)
+              + \frac{\varepsilon}{C} \Big(-\sum_{c=0}^{C-1} w_c \log q_{n,c}\Big),
 
     both 0 where ``y_n = ignore_index``. ``"mean"`` divides :math:`\sum_n \ell_n` by
     :math:`\sum_n w_{y_n}` over non-ignored targets (both terms by the same total; ``nan`` if
@@ -312,10 +312,10 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike, weight: ArrayLike | None
     loss is the cross-entropy against ``(1 − ε)·onehot(y) + ε/C`` (:func:`smooth_targets`).
     Note: the smoothing term weighs *every* class by its own ``w_c``, not by ``w_{y_n}``.
 
-    **Class-probability targets** ``t`` (floating, same shape as ``logits``), smoothed to
-    ``(1 − ε) t + ε/C`` when ``ε > 0``:
+    **Class-probability targets** ``p`` (floating, same shape as ``logits``), smoothed to
+    ``(1 − ε) p + ε/C`` when ``ε > 0``, and ``q = softmax(logits)`` along the class axis:
 
-    .. math:: \ell_n = -\sum_{c=1}^{C} w_c\, t_{n,c} \log p_{n,c}
+    .. math:: \ell_n = -\sum_{c=0}^{C-1} w_c\, p_{n,c} \log q_{n,c}
 
     Here ``"mean"`` divides by the number of elements ``N·d1·…·dk`` (not by any weights), and
     ``ignore_index`` does not apply (a value ≥ 0 is an error, as in PyTorch).
@@ -341,9 +341,9 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike, weight: ArrayLike | None
 
 
 def _probability_grad(problem: ProbabilityTarget) -> np.ndarray:
-    """``∂ℓ/∂ log p = −w_c q_c`` (``q`` the smoothed target), over the positions for "mean"."""
-    q = _smooth(problem.target, problem.label_smoothing, problem.num_classes)
-    grad = -q if problem.weight is None else -(q * problem.weight)
+    """``∂ℓ/∂ log q = −w_c p_c`` (``p`` the smoothed target), over the positions for "mean"."""
+    p = _smooth(problem.target, problem.label_smoothing, problem.num_classes)
+    grad = -p if problem.weight is None else -(p * problem.weight)
     if problem.reduction == "mean":
         count = problem.positions
         grad = grad / count if count else grad
@@ -351,7 +351,7 @@ def _probability_grad(problem: ProbabilityTarget) -> np.ndarray:
 
 
 def _index_grad(problem: IndexTarget) -> np.ndarray:
-    """``∂ℓ/∂ log p``: ``−(1 − ε) w_y`` at the true class, plus ``−(ε/C) w_c`` at every class when
+    """``∂ℓ/∂ log q``: ``−(1 − ε) w_y`` at the true class, plus ``−(ε/C) w_c`` at every class when
     smoothing; 0 where ignored; over the total weight ``Σ_n w_{y_n}`` for "mean"."""
     dtype = problem.dtype
     scale = np.asarray(1, dtype=dtype)
@@ -378,18 +378,18 @@ def cross_entropy_grad(logits: ArrayLike, target: ArrayLike, weight: ArrayLike |
 
     What ``torch.autograd`` gives for ``cross_entropy(logits, target, …)``; for
     ``reduction="none"`` it is the gradient of the **sum** of the per-element losses (autograd
-    with ``grad_outputs`` of ones). With ``p = softmax(logits)`` along the class axis and
-    ``q`` the target distribution (``onehot(y)``, smoothed if ``ε > 0``, or the given
+    with ``grad_outputs`` of ones). With ``q = softmax(logits)`` along the class axis and
+    ``p`` the target distribution (``onehot(y)``, smoothed if ``ε > 0``, or the given
     probabilities):
 
-    .. math:: \frac{\partial \ell_n}{\partial x_{n,c}} = p_{n,c} - q_{n,c}
+    .. math:: \frac{\partial \ell_n}{\partial x_{n,c}} = q_{n,c} - p_{n,c}
               \qquad \text{(no weights)}
 
-    In general, with ``g_{n,c} = ∂ℓ_n/∂\log p_{n,c}`` (``−w_{y_n}(1−ε)`` at the true class plus
-    ``−(ε/C) w_c`` everywhere, or ``−w_c t_{n,c}`` for probabilities):
+    In general, with ``g_{n,c} = ∂ℓ_n/∂\log q_{n,c}`` (``−w_{y_n}(1−ε)`` at the true class plus
+    ``−(ε/C) w_c`` everywhere, or ``−w_c p_{n,c}`` for probabilities):
 
-    .. math:: \frac{\partial \ell_n}{\partial x_{n,c}} = g_{n,c} - p_{n,c} \sum_j g_{n,j}
-              \;=\; p_{n,c} \sum_j w_j q_{n,j} - w_c q_{n,c}
+    .. math:: \frac{\partial \ell_n}{\partial x_{n,c}} = g_{n,c} - q_{n,c} \sum_j g_{n,j}
+              \;=\; q_{n,c} \sum_j w_j p_{n,j} - w_c p_{n,c}
               \quad\text{(probability targets)}
 
     scaled by ``1/D`` for ``"mean"`` (``D = Σ_n w_{y_n}`` over non-ignored class targets, or
@@ -402,7 +402,7 @@ def cross_entropy_grad(logits: ArrayLike, target: ArrayLike, weight: ArrayLike |
         g = _probability_grad(problem)
     else:
         g = _index_grad(problem)
-    # Backward of log_softmax: g − softmax · Σ_c g (softmax recovered as exp(log p)).
+    # Backward of log_softmax: g − q · Σ_c g (q recovered as exp(log q)).
     grad = g - np.exp(problem.log_probs) * np.sum(g, axis=-1, keepdims=True)
     return np.moveaxis(grad.astype(problem.dtype, copy=False), -1, problem.class_axis)
 
@@ -417,7 +417,8 @@ def double_softmax_losses(p: np.ndarray, num_classes: int = 3) -> dict[str, np.n
 
     ``-ln p`` (the cross-entropy in nats), ``-log10 p`` (in bans), and what
     ``nn.CrossEntropyLoss`` returns when the *probabilities* are fed as logits:
-    :math:`-\log \operatorname{softmax}(q)_{\rm true}` with :math:`q = (p, \frac{1-p}{K-1}, …)`.
+    :math:`-\log \operatorname{softmax}(q)_y`, the probabilities :math:`q = (q_y, \frac{1-q_y}{C-1}, …)`
+    taken as logits.
     """
     p = np.asarray(p, dtype=np.float64)
     probs = np.empty((p.size, num_classes))
