@@ -413,12 +413,12 @@ def cross_entropy_grad(logits: ArrayLike, target: ArrayLike, weight: ArrayLike |
 
 
 def double_softmax_losses(p: np.ndarray, num_classes: int = 3) -> dict[str, np.ndarray]:
-    r"""For a true-class probability ``p`` (the rest spread evenly), three "losses":
+    r"""For a true-class probability ``p`` = :math:`q_y` (the rest spread evenly), three "losses":
 
     ``-ln p`` (the cross-entropy in nats), ``-log10 p`` (in bans), and what
-    ``nn.CrossEntropyLoss`` returns when the *probabilities* are fed as logits:
-    :math:`-\log \operatorname{softmax}(q)_y`, the probabilities :math:`q = (q_y, \frac{1-q_y}{C-1}, …)`
-    taken as logits.
+    ``nn.CrossEntropyLoss`` returns when the *probabilities*
+    :math:`q = (q_y, \frac{1-q_y}{C-1}, …)` are fed as logits:
+    :math:`-\log \operatorname{softmax}(q)_y`.
     """
     p = np.asarray(p, dtype=np.float64)
     probs = np.empty((p.size, num_classes))
