@@ -66,8 +66,9 @@ def loss_and_slope_figure(
     the other logits fixed at ``others``; left the losses, right their slopes
     :math:`\partial / \partial x_0`.
 
-    ``shown`` picks from :data:`LOSS_COLORS`: the 0-1 loss :math:`[\arg\max_c x_c \ne 0]` (slope
-    0 wherever it has one; the dotted line marks its jump, where it has none), the squared error
+    A dotted line marks :math:`x_0 = \max(\text{others})`, where the argmax changes. ``shown``
+    picks from :data:`LOSS_COLORS`: the 0-1 loss :math:`[\arg\max_c x_c \ne 0]` (slope 0
+    wherever it has one; it jumps at the dotted line, where it has none), the squared error
     :math:`\sum_c (q_c - p_c)^2` (slope :func:`squared_error_grad`) and the cross-entropy
     :math:`-\log q_0` (slope :math:`q_0 - 1`), with :math:`q = \operatorname{softmax}(x)`.
     """
@@ -79,11 +80,14 @@ def loss_and_slope_figure(
         color = LOSS_COLORS[name]
         loss_ax.plot(grid, loss, color=color, lw=2, label=name)
         slope_ax.plot(grid, slope, color=color, lw=2, label=name)
+    for ax in (loss_ax, slope_ax):  # where the argmax changes: x_y passes the largest other logit
+        ax.axvline(max(others), color=COLORS["neutral"], ls=":", lw=1)
     if "0-1 loss" in shown:
-        for ax in (loss_ax, slope_ax):
-            ax.axvline(max(others), color=COLORS["neutral"], ls=":", lw=1)
         slope_ax.text(-7.8, -0.06, "0-1 loss: slope 0 everywhere,\nnone at the jump (dotted)",
                       va="top", fontsize=8, color=COLORS["neutral"])
+    else:
+        slope_ax.text(-7.8, -0.2, "dotted: the argmax changes", va="top", fontsize=8,
+                      color=COLORS["neutral"])
     slope_ax.axhline(-1.0, color=COLORS["neutral"], ls="--", lw=0.8)
     loss_ax.set(xlabel=r"logit of the true class $x_y$", ylabel="loss",
                 ylim=(-0.1, 4.0), title="the loss of one sample (true class y = 0)")

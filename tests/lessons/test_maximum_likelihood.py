@@ -64,6 +64,9 @@ def test_loss_and_slope_figure_draws_the_losses_and_their_autograd_slopes(shown)
         np.testing.assert_allclose(slope_ax.lines[k].get_ydata(), slope, rtol=1e-10, atol=1e-12)
     cross_entropy_slope = slope_ax.lines[len(shown) - 1].get_ydata()
     assert cross_entropy_slope[0] == pytest.approx(-1.0, abs=1e-3)  # confidently wrong: -1
+    for ax in (loss_ax, slope_ax):  # the dotted line where the argmax changes, in both figures
+        dotted = [line for line in ax.lines if line.get_linestyle() == ":"]
+        assert len(dotted) == 1 and list(dotted[0].get_xdata()) == [1.0, 1.0]
 
 
 def test_binary_expected_scores_are_the_closed_forms() -> None:
