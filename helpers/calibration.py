@@ -94,7 +94,7 @@ def _check_probs(probs: ArrayLike) -> np.ndarray:
         raise TypeError("probs must hold probabilities (floating point), got dtype bool")
     if array.ndim != 2:
         raise ValueError(
-            f"probs must be a 2-D array of shape (N, K): one row of class probabilities per "
+            f"probs must be a 2-D array of shape (N, C): one row of class probabilities per "
             f"sample, got shape {describe_shape(array.shape)}"
         )
     if array.shape[0] == 0 or array.shape[1] == 0:
@@ -114,7 +114,7 @@ def _check_probs(probs: ArrayLike) -> np.ndarray:
     if np.any(off):
         row = int(np.argmax(off))
         raise ValueError(
-            f"every row of probs must sum to 1 (a distribution over the K={array.shape[1]} "
+            f"every row of probs must sum to 1 (a distribution over the C={array.shape[1]} "
             f"classes), but row {row} sums to {sums[row]:.6g}; pass softmax(logits, axis=1), "
             "not logits or unnormalized scores"
         )
@@ -136,7 +136,7 @@ def _check_labels(labels: ArrayLike, num_samples: int, num_classes: int) -> np.n
     if np.any(array < 0) or np.any(array >= num_classes):
         bad = int(array[(array < 0) | (array >= num_classes)][0])
         raise ValueError(
-            f"labels must be class indices in [0, K) = [0, {num_classes}), got {bad}"
+            f"labels must be class indices in [0, C) = [0, {num_classes}), got {bad}"
         )
     return array.astype(np.int64)
 
@@ -157,8 +157,8 @@ def reliability_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> R
     r"""Sort the predictions into ``n_bins`` equal-width confidence bins; per bin, count them
     and compute their mean confidence and their accuracy.
 
-    ``probs``: shape ``(N, K)``, each row a probability distribution (entries in [0, 1], rows
-    summing to 1 as :mod:`helpers.info` checks it: within 1e-6, or ``4·K·eps`` for float32).
+    ``probs``: shape ``(N, C)``, each row a probability distribution (entries in [0, 1], rows
+    summing to 1 as :mod:`helpers.info` checks it: within 1e-6, or ``4·C·eps`` for float32).
     ``labels``: ``N`` integer class indices.
     The confidence of row ``n`` is :math:`c_n = \max_k p_{n,k}`, the prediction
     :math:`\hat y_n = \arg\max_k p_{n,k}` (the first maximum on ties, as ``np.argmax``), and

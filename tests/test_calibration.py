@@ -150,7 +150,7 @@ def test_matches_the_loop_and_stays_in_range(case: tuple[np.ndarray, np.ndarray,
 
 
 BAD_PROBS = [
-    (SIX_PROBS[0], ValueError, r"2-D array of shape \(N, K\).*got shape \(3,\)"),
+    (SIX_PROBS[0], ValueError, r"2-D array of shape \(N, C\).*got shape \(3,\)"),
     (SIX_PROBS[None], ValueError, r"2-D array.*got shape \(1, 6, 3\)"),
     (np.zeros((0, 3)), ValueError, r"at least one sample and one class, got shape \(0, 3\)"),
     (np.zeros((2, 0)), ValueError, r"at least one sample and one class, got shape \(2, 0\)"),
@@ -185,7 +185,7 @@ BAD_LABELS = [
     (np.array([0, 1, 2]), ValueError, r"labels must have shape \(6,\).*got shape \(3,\)"),
     (SIX_LABELS[:, None], ValueError, r"must have shape \(6,\).*got shape \(6, 1\)"),
     (np.array(0), ValueError, r"must have shape \(6,\).*got shape \(\)"),
-    (np.array([0, 1, 3, 0, 1, 2]), ValueError, r"class indices in \[0, K\) = \[0, 3\), got 3"),
+    (np.array([0, 1, 3, 0, 1, 2]), ValueError, r"class indices in \[0, C\) = \[0, 3\), got 3"),
     (np.array([0, -1, 2, 0, 1, 2]), ValueError, r"\[0, 3\), got -1"),
     ("abc", TypeError, r"labels must be a number or an array of numbers, got a string"),
     (None, TypeError, r"labels must be .* got None"),
