@@ -25,25 +25,33 @@ from helpers.figures import COLORS, new_figure
 _MARK_COLORS_01 = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a")
 
 
+def _log_symbol(base: float | str) -> str:
+    r"""The logarithm of a base in mathtext: ``\log_2``, ``\ln``, ``\log_{10}``, ``\log_{b}``."""
+    value = info.log_base(base)
+    return {2.0: r"\log_2", math.e: r"\ln", 10.0: r"\log_{10}"}.get(value, rf"\log_{{{value:g}}}")
+
+
 def information_and_entropy_figure(
     shooters: dict[str, float], base: float | str = "bits"
 ) -> Figure:
     r"""Left: the information of an outcome, :math:`I(p) = -\log_b p`, with each shooter's hit
     (probability ``p``) and miss (``1 - p``) marked. Right: the binary entropy
     :math:`H_b(p) = -p \log_b p - (1-p) \log_b (1-p)`, each shooter's entropy marked, and its
-    maximum :math:`\log_b 2` at ``p = 1/2``.
+    maximum :math:`\log_b 2` at ``p = 1/2`` (1 bit). The legends write the base (``-log_2 p``).
 
     ``shooters`` maps a name to the probability of a hit.
     """
     unit = info.unit_name(base)
+    log = _log_symbol(base)
     figure, (left, right) = new_figure(2, figsize=(9.0, 3.6))
     grid = np.linspace(0.0005, 1.0, 800)
-    left.plot(grid, info.information(grid, base), color=COLORS["neutral"], label=r"$-\log p$")
+    left.plot(grid, info.information(grid, base), color=COLORS["neutral"], label=rf"$-{log} p$")
     p = np.linspace(0.0, 1.0, 801)
     right.plot(p, info.binary_entropy(p, base), color=COLORS["neutral"], label=r"$H_b(p)$")
     top = float(info.entropy([0.5, 0.5], base))
+    top_unit = unit.removesuffix("s") if round(top, 12) == 1 else unit  # "1 bit"
     right.axhline(top, color=COLORS["reference"], linestyle="--", linewidth=1,
-                  label=r"maximum $\log 2$, at $p = 1/2$")
+                  label=rf"maximum ${log} 2 = {top:.4g}$ {top_unit}, at $p = 1/2$")
     for color, (name, hit) in zip(_MARK_COLORS_01, shooters.items(), strict=False):
         outcomes = np.array([hit, 1.0 - hit])
         left.plot(outcomes, info.information(outcomes, base), "o", color=color,
@@ -71,6 +79,7 @@ def entropy_bound_figure(
     r"""The entropies of random distributions over ``C`` outcomes (``C`` → array of entropies),
     under the bound :math:`H(p) \le \log_b C` that the uniform distribution reaches."""
     unit = info.unit_name(base)
+    log = _log_symbol(base)
     figure, (ax,) = new_figure(1, figsize=(6.4, 3.6))
     sizes = np.array(sorted(entropies))
     rng = np.random.default_rng(0)  # horizontal jitter only, so the dots do not overlap
@@ -81,11 +90,11 @@ def entropy_bound_figure(
                 label="random distributions" if c == sizes[0] else None)
     fine = np.linspace(sizes.min() - 0.5, sizes.max() + 0.5, 200)
     ax.plot(fine, np.log(fine) / np.log(info.log_base(base)), color=COLORS["reference"],
-            label=r"$\log C$ (uniform distribution)")
+            label=rf"${log} C$ (uniform distribution)")
     ax.plot(sizes, [info.entropy(np.full(c, 1.0 / c), base) for c in sizes], "o",
             color=COLORS["target"], label="uniform over C outcomes")
     ax.set(xlabel="number of outcomes C", ylabel=f"entropy [{unit}]", xticks=sizes,
-           title=r"$0 \leq H(p) \leq \log C$", ylim=(0, None))
+           title=rf"$0 \leq H(p) \leq {log} C$", ylim=(0, None))
     ax.legend(loc="upper left", fontsize=8)
     return figure
 
@@ -116,10 +125,10 @@ def binary_entropy_explorer() -> Explorer:
                  ylim=(0, 1.12), title="binary entropy $H_b(p)$")
         bars = right.bar([0, 1, 2], [0.0, 0.0, 0.0], animated=True, color=[
             COLORS["model"], COLORS["target"], COLORS["reference"]])
-        right.set_xticks([0, 1, 2], [r"$-\log p$" "\nI(A)", r"$-\log(1-p)$" "\nI(B)",
+        right.set_xticks([0, 1, 2], [r"$-\log_b p$" "\nI(A)", r"$-\log_b(1-p)$" "\nI(B)",
                                      "$H_b(p)$\nexpected"])
         right.set(ylim=(0, float(info.information(smallest, "bits")) * 1.1),
-                  ylabel="information, in the chosen unit",
+                  ylabel="information, in the chosen unit (base b)",
                   title="information of each outcome, and its mean")
         labels = [right.text(i, 0.0, "", ha="center", va="bottom", fontsize=9, animated=True)
                   for i in range(3)]

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from helpers import losses
-from helpers.explorer import Explorer
+from helpers.explorer import Explorer, Update
 from helpers.feedback import (
     Feedback,
     check_array,
@@ -73,93 +73,110 @@ def _drawable(y: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(y), y, np.nan)
 
 
-def _stable_and_naive_curves(ax: Axes, x: np.ndarray, stable: str, naive: str) -> list[Line2D]:
+def _stable_and_naive_curves(
+    ax: Axes, x: np.ndarray, stable: str, naive: str, animated: bool
+) -> list[Line2D]:
     """The moving pair of curves: the stable computation wide and pale, the naive one on top."""
     return [
-        ax.plot(x, x * 0, color=COLORS["target"], lw=4, alpha=0.5, label=stable, animated=True)[0],
-        ax.plot(x, x * 0, color=COLORS["model"], lw=1.5, label=naive, animated=True)[0],
+        ax.plot(x, x * 0, color=COLORS["target"], lw=4, alpha=0.5, label=stable,
+                animated=animated)[0],
+        ax.plot(x, x * 0, color=COLORS["model"], lw=1.5, label=naive, animated=animated)[0],
     ]
 
 
+#: The naive route of the explorer and the figure: softmax written by hand, then the log.
+_NAIVE = "log(exp(x) / sum(exp(x)))"
+_GAPS = np.linspace(0.0, 150.0, 601)
+_SHIFTS = np.linspace(-120.0, 120.0, 481)
+_FIGSIZE = (10.0, 3.8)
+
+
+def _float32_panels(figure: Figure, *, animated: bool) -> Update:
+    """Draw the two panels of the float32 explorer on ``figure``; return ``update(gap, shift)``.
+
+    ``animated`` marks the moving artists for the explorer's blitting; a static figure draws
+    them as ordinary artists (a normal draw leaves animated artists out).
+    """
+    gaps, shifts = _GAPS, _SHIFTS
+    overflow = float(np.log(np.finfo(np.float32).max))
+    gap_ax, shift_ax = figure.subplots(1, 2)
+    stable_gap, naive_gap = _stable_and_naive_curves(
+        gap_ax, gaps, "log_softmax(x)[1]", f"{_NAIVE}[1]", animated
+    )
+    (stable_dot,) = gap_ax.plot([], [], "o", color=COLORS["target"], animated=animated)
+    (naive_dot,) = gap_ax.plot([], [], "x", color=COLORS["model"], ms=9, animated=animated)
+    gap_note = gap_ax.text(
+        0.03, 0.05, "", transform=gap_ax.transAxes, color=COLORS["model"], animated=animated,
+    )
+    gap_ax.set(
+        xlabel="gap g = $x_0 - x_1$", ylabel="$\\log q_1$ (float32)", xlim=(0, 150),
+        ylim=(-160, 10), title="log-probability of the lower logit",
+    )
+    gap_ax.legend(loc="upper right", fontsize="small")
+
+    stable_shift, naive_shift = _stable_and_naive_curves(
+        shift_ax, shifts, "logsumexp(x)", "log(sum(exp(x)))", animated
+    )
+    (shift_dot,) = shift_ax.plot([], [], "o", color=COLORS["target"], animated=animated)
+    shift_ax.axvline(overflow, ls=":", lw=1, color=COLORS["neutral"])
+    shift_ax.text(
+        overflow - 2, -125, f"$e^a$ overflows for a > {overflow:.1f}", ha="right",
+        fontsize="small", color=COLORS["neutral"],
+    )
+    shift_note = shift_ax.text(
+        0.97, 0.45, "", transform=shift_ax.transAxes, ha="right",
+        color=COLORS["model"], animated=animated,
+    )
+    shift_ax.set(
+        xlabel="shift a (both logits)", ylabel="LSE(x) (float32)", xlim=(-120, 120),
+        ylim=(-135, 135), title="LSE(x + a) = LSE(x) + a",
+    )
+    shift_ax.legend(loc="upper left", fontsize="small")
+
+    def update(gap: float, shift: float) -> str:
+        over_gaps = _float32_pairs(shift, gaps)
+        stable_gap.set_ydata(losses.log_softmax(over_gaps)[:, 1])
+        naive_gap.set_ydata(_drawable(_naive_log_softmax(over_gaps)[:, 1]))
+        over_shifts = _float32_pairs(shifts, gap)
+        stable_shift.set_ydata(losses.logsumexp(over_shifts))
+        naive_shift.set_ydata(_drawable(_naive_logsumexp(over_shifts)))
+
+        x = _float32_pairs(shift, gap)
+        stable = losses.log_softmax(x)
+        naive = _naive_log_softmax(x)
+        lse = losses.logsumexp(x)
+        naive_lse = _naive_logsumexp(x)
+        stable_dot.set_data([gap], [stable[1]])
+        naive_dot.set_data([gap], _drawable(naive[1:]))
+        shift_dot.set_data([shift], [lse])
+        gap_note.set_text("" if np.isfinite(naive[1]) else f"naive: {naive[1]}")
+        shift_note.set_text("" if np.isfinite(naive_lse) else f"naive: {naive_lse}")
+        return (
+            f"x = [{x[0]:g}, {x[1]:g}] in float32: "
+            f"log_softmax(x) = [{stable[0]:.4f}, {stable[1]:.4f}], "
+            f"{_NAIVE} = [{naive[0]:.4f}, {naive[1]:.4f}]; "
+            f"logsumexp(x) = {lse:.4f}, log(sum(exp(x))) = {naive_lse:.4f}"
+        )
+
+    return update
+
+
 def log_softmax_float32_explorer() -> Explorer:
-    r"""Logits x = (a, a - g) in float32: naive log(softmax(x)) against log_softmax(x).
+    r"""Logits x = (a, a - g) in float32: softmax by hand, then log, against log_softmax(x).
 
     .. math:: \log \operatorname{softmax}(x)_1 = x_1 - \operatorname{LSE}(x)
               = -g - \ln(1 + e^{-g}),
               \qquad \operatorname{LSE}(x) = a + \ln(1 + e^{-g})
 
     Left: log q_1 against the gap g, for the current shift a. log_softmax does not depend on a;
-    the naive log(exp(x) / sum exp(x)) loses digits once e^{a-g} is subnormal, is -inf once it
-    underflows to 0 (a - g < -103.3) and nan once e^a overflows (a > 88.7). Right: LSE(x)
-    against a for the current g: stable ``losses.logsumexp`` and naive log(sum(exp(x))).
+    the naive log(exp(x) / sum(exp(x))) loses digits once e^{a-g} or the quotient is subnormal
+    (below e^{-87.34}), is -inf once one of them rounds to 0 (below e^{-103.97}, half the smallest
+    positive float32) and, once e^a overflows (a > 88.72), -inf for the lower logit
+    (finite / inf) and nan for the upper one (inf / inf). Right: LSE(x) against a for the
+    current g: stable ``losses.logsumexp`` and naive log(sum(exp(x))).
+    (``torch.log(F.softmax(x))`` subtracts the maximum first: it shares the underflow, not the
+    overflow.)
     """
-    gaps = np.linspace(0.0, 150.0, 601)
-    shifts = np.linspace(-120.0, 120.0, 481)
-    overflow = float(np.log(np.finfo(np.float32).max))
-
-    def build(figure: Figure):
-        gap_ax, shift_ax = figure.subplots(1, 2)
-        stable_gap, naive_gap = _stable_and_naive_curves(
-            gap_ax, gaps, "log_softmax(x)[1]", "log(softmax(x))[1]"
-        )
-        (stable_dot,) = gap_ax.plot([], [], "o", color=COLORS["target"], animated=True)
-        (naive_dot,) = gap_ax.plot([], [], "x", color=COLORS["model"], ms=9, animated=True)
-        gap_note = gap_ax.text(
-            0.03, 0.05, "", transform=gap_ax.transAxes, color=COLORS["model"],
-            animated=True,
-        )
-        gap_ax.set(
-            xlabel="gap g = $x_0 - x_1$", ylabel="$\\log q_1$ (float32)", xlim=(0, 150),
-            ylim=(-160, 10), title="log-probability of the lower logit",
-        )
-        gap_ax.legend(loc="upper right", fontsize="small")
-
-        stable_shift, naive_shift = _stable_and_naive_curves(
-            shift_ax, shifts, "logsumexp(x)", "log(sum(exp(x)))"
-        )
-        (shift_dot,) = shift_ax.plot([], [], "o", color=COLORS["target"], animated=True)
-        shift_ax.axvline(overflow, ls=":", lw=1, color=COLORS["neutral"])
-        shift_ax.text(
-            overflow - 2, -125, f"$e^a$ overflows for a > {overflow:.1f}", ha="right",
-            fontsize="small", color=COLORS["neutral"],
-        )
-        shift_note = shift_ax.text(
-            0.97, 0.45, "", transform=shift_ax.transAxes, ha="right",
-            color=COLORS["model"], animated=True,
-        )
-        shift_ax.set(
-            xlabel="shift a (both logits)", ylabel="LSE(x) (float32)", xlim=(-120, 120),
-            ylim=(-135, 135), title="LSE(x + a) = LSE(x) + a",
-        )
-        shift_ax.legend(loc="upper left", fontsize="small")
-
-        def update(gap: float, shift: float) -> str:
-            over_gaps = _float32_pairs(shift, gaps)
-            stable_gap.set_ydata(losses.log_softmax(over_gaps)[:, 1])
-            naive_gap.set_ydata(_drawable(_naive_log_softmax(over_gaps)[:, 1]))
-            over_shifts = _float32_pairs(shifts, gap)
-            stable_shift.set_ydata(losses.logsumexp(over_shifts))
-            naive_shift.set_ydata(_drawable(_naive_logsumexp(over_shifts)))
-
-            x = _float32_pairs(shift, gap)
-            stable = losses.log_softmax(x)
-            naive = _naive_log_softmax(x)
-            lse = losses.logsumexp(x)
-            naive_lse = _naive_logsumexp(x)
-            stable_dot.set_data([gap], [stable[1]])
-            naive_dot.set_data([gap], _drawable(naive[1:]))
-            shift_dot.set_data([shift], [lse])
-            gap_note.set_text("" if np.isfinite(naive[1]) else f"naive: {naive[1]}")
-            shift_note.set_text("" if np.isfinite(naive_lse) else f"naive: {naive_lse}")
-            return (
-                f"x = [{x[0]:g}, {x[1]:g}] in float32: "
-                f"log_softmax(x) = [{stable[0]:.4f}, {stable[1]:.4f}], "
-                f"log(softmax(x)) = [{naive[0]:.4f}, {naive[1]:.4f}]; "
-                f"logsumexp(x) = {lse:.4f}, log(sum(exp(x))) = {naive_lse:.4f}"
-            )
-
-        return update
-
     controls = {
         "gap": ipywidgets.FloatSlider(
             value=100.0, min=0.0, max=150.0, step=0.5, description="gap g",
@@ -171,9 +188,19 @@ def log_softmax_float32_explorer() -> Explorer:
         ),
     }
     return Explorer(
-        "float32 logits (a, a - g): log(softmax) against log_softmax", controls, build,
-        figsize=(10.0, 3.8),
+        "float32 logits (a, a - g): softmax by hand, then log, against log_softmax", controls,
+        lambda figure: _float32_panels(figure, animated=True), figsize=_FIGSIZE,
     )
+
+
+def log_softmax_float32_figure(gap: float = 100.0, shift: float = 0.0) -> Figure:
+    """The float32 explorer's two panels for one gap and shift, as a static figure.
+
+    What the explorer shows before it is moved, for a reader without a running kernel.
+    """
+    figure = Figure(figsize=_FIGSIZE, dpi=100, layout="constrained")
+    _float32_panels(figure, animated=False)(gap=gap, shift=shift)
+    return figure
 
 
 def check_huge_logit_log_probability(answer: Any) -> Feedback:

@@ -70,10 +70,20 @@ def test_figures_draw_the_shooters_and_the_bound() -> None:
     marked = [line.get_xydata() for line in figure.axes[1].lines if line.get_marker() == "o"]
     np.testing.assert_allclose(marked[0], [[0.1, info.binary_entropy(0.1, "bits")]])
     np.testing.assert_allclose(marked[1], [[0.999, info.binary_entropy(0.999, "bits")]])
+    left_labels = [line.get_label() for line in figure.axes[0].lines]
+    right_labels = [line.get_label() for line in figure.axes[1].lines]
+    assert left_labels[0] == r"$-\log_2 p$"  # the base is written: the axis is in bits
+    assert r"maximum $\log_2 2 = 1$ bit, at $p = 1/2$" in right_labels
+    in_nats = lesson.information_and_entropy_figure({"Xiao Ming": 0.1}, base="nats")
+    assert in_nats.axes[0].lines[0].get_label() == r"$-\ln p$"
+    assert r"maximum $\ln 2 = 0.6931$ nats, at $p = 1/2$" in [
+        line.get_label() for line in in_nats.axes[1].lines
+    ]
     rng = np.random.default_rng(0)
     entropies = {k: info.entropy(rng.dirichlet(np.ones(k), size=20)) for k in (2, 3, 4)}
     bound = lesson.entropy_bound_figure(entropies)
     assert isinstance(bound, Figure) and len(bound.axes) == 1
+    assert bound.axes[0].get_title() == r"$0 \leq H(p) \leq \ln C$"
     assert [info.unit_name(b) for b in (2, math.e, 10, "bits", 3)] == [
         "bits",
         "nats",

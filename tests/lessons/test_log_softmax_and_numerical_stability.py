@@ -27,12 +27,13 @@ def naive_log_softmax_float32(logits: list[float]) -> torch.Tensor:
 def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
     explorer = lesson.log_softmax_float32_explorer()
     assert repr(explorer) == (
-        "Explorer: float32 logits (a, a - g): log(softmax) against log_softmax "
+        "Explorer: float32 logits (a, a - g): softmax by hand, then log, against log_softmax "
         "(gap=100.0, shift=0.0)"
     )
     # gap 100: the naive value has lost digits (subnormal), exactly as torch's float32 does
     expected = naive_log_softmax_float32([0.0, -100.0])[1].item()
-    assert f"log(softmax(x)) = [0.0000, {expected:.4f}]" in explorer.readout.value
+    assert f"log(exp(x) / sum(exp(x))) = [0.0000, {expected:.4f}]" in explorer.readout.value
+    assert f"{expected:.4f}" == "-99.9831"  # the value notebook 5 prints
     assert "log_softmax(x) = [0.0000, -100.0000]" in explorer.readout.value
     gap_ax, shift_ax = explorer.figure.axes
     stable_line, naive_line = gap_ax.lines[0], gap_ax.lines[1]
@@ -43,13 +44,14 @@ def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
 
     before = explorer.image.value
     explorer.controls["gap"].value = 120.0
-    assert "log(softmax(x)) = [0.0000, -inf]" in explorer.readout.value
+    assert "log(exp(x) / sum(exp(x))) = [0.0000, -inf]" in explorer.readout.value
     assert "log_softmax(x) = [0.0000, -120.0000]" in explorer.readout.value
     assert explorer.image.value != before
     assert gap_ax.lines[2].get_ydata()[0] == pytest.approx(-120.0)  # the stable marker
 
     explorer.controls["shift"].value = 100.0  # e^100 overflows float32
-    assert "log(softmax(x)) = [nan, -inf]" in explorer.readout.value
+    # exp(x) / sum(exp(x)) = [inf / inf, finite / inf] = [nan, 0]: the lower logit's log is -inf
+    assert "log(exp(x) / sum(exp(x))) = [nan, -inf]" in explorer.readout.value
     assert "logsumexp(x) = 100.0000, log(sum(exp(x))) = inf" in explorer.readout.value
     assert np.all(np.isnan(gap_ax.lines[1].get_ydata()))  # no naive line left to draw
     shifts = shift_ax.lines[0].get_xdata()
@@ -58,6 +60,36 @@ def test_float32_explorer_matches_torch_and_shows_the_failures() -> None:
     naive_lse = shift_ax.lines[1].get_ydata()
     assert np.all(np.isnan(naive_lse[shifts > 89]))
     assert np.all(np.isfinite(naive_lse[np.abs(shifts) < 80]))
+
+
+def test_naive_log_probability_underflows_below_half_the_smallest_float32() -> None:
+    explorer = lesson.log_softmax_float32_explorer()
+    gap_ax = explorer.figure.axes[0]
+    gaps, naive = gap_ax.lines[1].get_xdata(), gap_ax.lines[1].get_ydata()
+    smallest = np.finfo(np.float32).smallest_subnormal
+    cliff = math.log(smallest) - math.log(2)  # -103.97: e^{-g} rounds to 0 below it
+    np.testing.assert_allclose(naive[(gaps > 103.5) & (gaps < 103.9)], math.log(smallest))
+    assert np.all(np.isnan(naive[gaps > -cliff])) and np.all(np.isfinite(naive[gaps < -cliff]))
+    for gap in (100.0, 103.5, 104.0, 120.0):  # the same as torch's log(F.softmax(x))
+        torch_value = naive_log_softmax_float32([0.0, -gap])[1].item()
+        explorer.controls["gap"].value = gap
+        assert f"sum(exp(x))) = [0.0000, {torch_value:.4f}]" in explorer.readout.value
+    explorer.controls["shift"].value = 89.0  # e^89 overflows, e^(89 - 120) does not
+    assert "log(exp(x) / sum(exp(x))) = [nan, -inf]" in explorer.readout.value
+
+
+def test_static_figure_is_the_explorer_at_its_start() -> None:
+    figure = lesson.log_softmax_float32_figure()
+    explorer = lesson.log_softmax_float32_explorer()
+    assert len(figure.axes) == 2
+    assert not figure.findobj(lambda artist: artist.get_animated())  # all drawn by savefig
+    for static, moving in zip(figure.axes, explorer.figure.axes, strict=True):
+        assert [line.get_label() for line in static.lines] == [
+            line.get_label() for line in moving.lines
+        ]
+        for a, b in zip(static.lines, moving.lines, strict=True):
+            np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+    assert figure.axes[0].lines[1].get_label() == "log(exp(x) / sum(exp(x)))[1]"
 
 
 def stable_logsumexp(x, axis=-1):
