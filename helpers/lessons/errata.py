@@ -26,26 +26,32 @@ def double_softmax_figure(num_classes: int = 3) -> Figure:
     r"""Cross-entropy :math:`-\ln q_y` of a true-class probability :math:`q_y` (the rest spread
     evenly over the other C - 1 classes) against the loss of those probabilities fed as logits.
 
-    The double-softmax "loss" is squeezed between log(1 + (C-1)/e) (at q_y = 1) and
-    log(1 + (C-1) e^{1/(C-1)}) (at q_y = 0): it never rewards a confident right answer fully and
-    never punishes a confident wrong one.
+    On this equal-split curve the double-softmax "loss" is squeezed between log(1 + (C-1)/e)
+    (at q_y = 1) and log(1 + (C-1) e^{1/(C-1)}) (at q_y = 0); however the wrong probability is
+    split it stays below log(e + C - 1) (all of it on one wrong class). It never rewards a
+    confident right answer fully and never punishes a confident wrong one.
     """
     figure, (ax,) = new_figure(figsize=(6.8, 3.8))
     q = np.linspace(0.005, 1.0, 400)
     curves = losses.double_softmax_losses(q, num_classes)
     ax.plot(q, curves["nats"], color=COLORS["target"], lw=2,
             label=r"$-\ln q_y$ (cross-entropy, nats)")
-    ax.plot(q, curves["bans"], color=COLORS["target"], ls="--", label=r"$-\log_{10} q_y$ (bans)")
+    ax.plot(q, curves["bans"], color=COLORS["target"], ls="--",
+            label=r"$-\log_{10} q_y$ (bans, log base 10)")
     ax.plot(q, curves["double"], color=COLORS["model"], lw=2,
             label="CrossEntropyLoss(probabilities)  (softmax twice)")
     low = np.log(1 + (num_classes - 1) / np.e)
     high = np.log(1 + (num_classes - 1) * np.exp(1 / (num_classes - 1)))
-    for bound in (low, high):
+    bound_any_split = np.log(np.e + num_classes - 1)
+    for bound in (low, high, bound_any_split):
         ax.axhline(bound, color=COLORS["reference"], lw=0.8, ls=":")
     ax.text(0.02, low - 0.12, f"floor log(1+{num_classes - 1}/e) = {low:.4f}", fontsize=8,
             color=COLORS["reference"])
-    ceiling = f"ceiling log(1+{num_classes - 1}e^(1/{num_classes - 1})) = {high:.4f}"
-    ax.text(0.25, high + 0.05, ceiling, fontsize=8, color=COLORS["reference"])
+    ceiling = (f"equal-split ceiling log(1+{num_classes - 1}e^(1/{num_classes - 1})) "
+               f"= {high:.4f}")
+    ax.text(0.3, high - 0.12, ceiling, fontsize=8, color=COLORS["reference"])
+    ax.text(0.3, bound_any_split + 0.05, f"any split: log(e+{num_classes - 1}) = "
+            f"{bound_any_split:.4f}", fontsize=8, color=COLORS["reference"])
     document = float(losses.cross_entropy(np.array([[0.2, 0.7, 0.1]]), np.array([1])))
     ax.plot([0.7], [document], "s", color=COLORS["model"], ms=7)
     ax.annotate(f"document 002: {document:.4f}", (0.7, document), textcoords="offset points",

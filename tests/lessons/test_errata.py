@@ -47,6 +47,31 @@ def test_figure_marks_document_002s_value() -> None:
     assert round(expected, 4) == 0.7679
 
 
+@pytest.mark.parametrize("num_classes", [2, 3, 5])
+def test_double_softmax_bounds_over_every_split(num_classes) -> None:
+    """The equal-split ceiling is reached at q_y = 0; log(e + C - 1) bounds every split."""
+    rng = np.random.default_rng(num_classes)
+    probs = torch.from_numpy(rng.dirichlet(np.full(num_classes, 0.3), size=2000))
+    target = torch.zeros(len(probs), dtype=torch.long)
+    losses_any = F.cross_entropy(probs, target, reduction="none")
+    bound = np.log(np.e + num_classes - 1)
+    assert losses_any.max().item() <= bound + 1e-12
+    worst = torch.zeros(1, num_classes, dtype=torch.float64)
+    worst[0, 1] = 1.0
+    assert F.cross_entropy(worst, torch.tensor([0])).item() == pytest.approx(bound)
+    assert bound == pytest.approx(1 + np.log(1 + (num_classes - 1) / np.e))
+    equal = losses.double_softmax_losses(np.array([0.0]), num_classes)["double"][0]
+    assert equal == pytest.approx(np.log(1 + (num_classes - 1) * np.exp(1 / (num_classes - 1))))
+    assert equal <= bound + 1e-12  # equal for C = 2, where there is one split
+
+
+def test_figure_draws_the_floor_and_both_ceilings() -> None:
+    (ax,) = lesson.double_softmax_figure(num_classes=3).axes
+    levels = sorted(line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == ":")
+    np.testing.assert_allclose(levels, [np.log(1 + 2 / np.e), np.log(1 + 2 * np.exp(0.5)),
+                                        np.log(np.e + 2)])
+
+
 def test_explorer_shows_the_three_numbers() -> None:
     explorer = lesson.double_softmax_explorer()
     assert repr(explorer) == "Explorer: Probabilities fed to CrossEntropyLoss (q=0.7)"
