@@ -59,11 +59,12 @@ def nll_curve_figure(target_probabilities: dict[str, float]) -> Figure:
 def weighted_nll_axes(
     ax: Axes, target: np.ndarray, sample_loss: np.ndarray, ylim: float
 ) -> tuple[list[Rectangle], Line2D, Line2D]:
-    r"""Draw the per-sample losses :math:`-\log q_{y_n}` as filled bars (one colour per class)
-    and outlined bars for :math:`w_{y_n}(-\log q_{y_n})` (heights set by the caller), plus two
-    horizontal lines for the weighted mean and for the sum divided by :math:`N`. The y axis is
-    fixed to ``[0, ylim]`` (taller outlined bars are clipped), so that the moving parts, created
-    ``animated=True``, can be redrawn over a cached background.
+    r"""Draw the unweighted losses :math:`-\log q_{n,y_n}` as filled bars (one colour per class)
+    and outlined bars for :math:`\ell_n = w_{y_n}(-\log q_{n,y_n})` (heights set by the caller),
+    plus two horizontal lines for the weighted mean :math:`\sum_n \ell_n / \sum_n w_{y_n}` and
+    for :math:`\sum_n \ell_n / N`. The y axis is fixed to ``[0, ylim]`` (taller outlined bars are
+    clipped), so that the moving parts, created ``animated=True``, can be redrawn over a cached
+    background.
 
     Returns the outlined bars and the two lines, whose data an explorer moves.
     """
@@ -71,15 +72,15 @@ def weighted_nll_axes(
     colors = [palette[int(y) % len(palette)] for y in target]
     positions = np.arange(len(target))
     ax.bar(positions - 0.18, sample_loss, width=0.34, alpha=0.5, color=colors,
-           label=r"$-\log q_{y_n}$ (filled)")
+           label=r"$-\log q_{n,y_n}$ (filled)")
     weighted = ax.bar(positions + 0.18, sample_loss, width=0.34, fill=False, linewidth=1.6,
-                      edgecolor=colors, label=r"$w_{y_n}\,(-\log q_{y_n})$, 'none' (outlined)",
-                      animated=True)
+                      edgecolor=colors, animated=True,
+                      label=r"$\ell_n = w_{y_n}\,(-\log q_{n,y_n})$, 'none' (outlined)")
     (mean_line,) = ax.plot([-0.5, len(target) - 0.5], [0, 0], color=COLORS["model"],
-                           linewidth=2, label=r"'mean' $=\sum w_{y_n}\ell_n / \sum w_{y_n}$",
+                           linewidth=2, label=r"'mean' $=\sum_n \ell_n / \sum_n w_{y_n}$",
                            animated=True)
     (per_n_line,) = ax.plot([-0.5, len(target) - 0.5], [0, 0], "--", color=COLORS["neutral"],
-                            label=r"$\sum w_{y_n}\ell_n / N$ (not PyTorch's mean)",
+                            label=r"$\sum_n \ell_n / N$ (not PyTorch's mean)",
                             animated=True)
     ax.set_xticks(positions, [f"n={n}\ny={int(y)}" for n, y in enumerate(target)])
     ax.set(ylabel="loss [nats]", xlim=(-0.6, len(target) - 0.4), ylim=(0, ylim))
@@ -88,13 +89,14 @@ def weighted_nll_axes(
 
 
 def weighted_nll_explorer() -> Explorer:
-    r"""NLLLoss's weighted mean :math:`\sum_n w_{y_n}\ell_n / \sum_n w_{y_n}` with one slider per
-    class weight, next to :math:`\sum_n w_{y_n}\ell_n / N`.
+    r"""NLLLoss's weighted mean :math:`\sum_n \ell_n / \sum_n w_{y_n}`, with
+    :math:`\ell_n = w_{y_n}(-\log q_{n,y_n})` as in the notebook, with one slider per class
+    weight, next to :math:`\sum_n \ell_n / N`.
 
     Five samples, three classes: class 0 is common and well predicted, class 2 is rare and
-    badly predicted (:math:`q_{y_n} = 0.05`). :math:`\ell_n = -\log q_{y_n}` (nats) does not
-    depend on the weights; the weighted mean always lies between the smallest and the largest
-    :math:`\ell_n`, while the sum divided by :math:`N` grows with the weights.
+    badly predicted (:math:`q_{n,y_n} = 0.05`). The unweighted :math:`-\log q_{n,y_n}` (nats)
+    do not depend on the weights; the weighted mean always lies between the smallest and the
+    largest of them, while :math:`\sum_n \ell_n / N` grows with the weights.
     """
     target = np.array([0, 0, 0, 1, 2])
     target_probability = np.array([0.9, 0.8, 0.6, 0.5, 0.05])
@@ -119,9 +121,9 @@ def weighted_nll_explorer() -> Explorer:
             mean_line.set_ydata([mean, mean])
             per_n_line.set_ydata([per_n, per_n])
             return (
-                f"weight = [{w0:.1f}, {w1:.1f}, {w2:.1f}]: Σ w[y_n]·ℓ_n = {per_sample.sum():.4f}, "
+                f"weight = [{w0:.1f}, {w1:.1f}, {w2:.1f}]: Σ ℓ_n = {per_sample.sum():.4f}, "
                 f"Σ w[y_n] = {weight[target].sum():.1f} → mean = {mean:.4f} "
-                f"(Σ/N = {per_n:.4f})"
+                f"(Σ ℓ_n / N = {per_n:.4f})"
             )
 
         return update

@@ -64,11 +64,26 @@ def test_weighted_nll_explorer_draws_torchs_weighted_mean() -> None:
         assert mean == pytest.approx(F.nll_loss(log_probs, target, weight=weight).item())
         assert per_n == pytest.approx(expected_none.sum().item() / 5)
         assert f"mean = {mean:.4f}" in explorer.readout.value
+        # ℓ_n already holds the weight: the readout's sum is Σ ℓ_n, not Σ w[y_n]·ℓ_n
+        assert f"Σ ℓ_n = {expected_none.sum().item():.4f}," in explorer.readout.value
+        assert f"Σ ℓ_n / N = {per_n:.4f}" in explorer.readout.value
         # a weighted average of the per-sample losses: between their minimum and maximum
         assert -math.log(0.9) - 1e-12 <= mean <= -math.log(0.05) + 1e-12
     # equal weights: the unweighted mean
     assert mean == pytest.approx(float(-torch.log(q_target).mean()))
     assert bytes(explorer.image.value) != before
+
+
+def test_weighted_nll_explorer_legend_weights_each_sample_once() -> None:
+    # ℓ_n = w[y_n]·(−log q[n, y_n]) already holds the weight, as in the notebook's section 2
+    ax = lesson.weighted_nll_explorer().figure.axes[0]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == [
+        r"'mean' $=\sum_n \ell_n / \sum_n w_{y_n}$",
+        r"$\sum_n \ell_n / N$ (not PyTorch's mean)",
+        r"$-\log q_{n,y_n}$ (filled)",
+        r"$\ell_n = w_{y_n}\,(-\log q_{n,y_n})$, 'none' (outlined)",
+    ]
 
 
 def test_weighted_nll_explorer_all_weights_zero_gives_nan() -> None:
