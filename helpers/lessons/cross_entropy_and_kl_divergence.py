@@ -88,40 +88,40 @@ def code_lengths_figure(
 
 
 def cross_entropy_and_kl_figure(
-    p: float, q_mark: float | None = None, base: float | str = "nats"
+    p0: float, q_mark: float | None = None, base: float | str = "nats"
 ) -> Figure:
-    r"""For a fixed two-outcome ``p = (p, 1-p)`` and every ``q = (t, 1-t)``.
+    r"""For a fixed two-outcome target ``(p0, 1 - p0)`` and every ``q = (q0, 1 - q0)``.
 
     Left: :math:`H(p, q) = H(p) + \mathrm{KL}(p \| q)`: the cross-entropy curve, the entropy
-    line it touches at ``t = p``, and the KL divergence as the gap between them.
+    line it touches at ``q0 = p0``, and the KL divergence as the gap between them.
     Right: :math:`\mathrm{KL}(p \| q)` and :math:`\mathrm{KL}(q \| p)`: not the same function.
-    ``q_mark`` (a ``t``) marks both divergences of one ``q``.
+    ``q_mark`` (a ``q0``) marks both divergences of one ``q``.
     """
     unit = info.unit_name(base)
     figure, (left, right) = new_figure(2, figsize=(9.0, 3.6))
     t = np.linspace(0.01, 0.99, 393)
-    p_pair = binary_pair(np.full_like(t, p))
+    p_pair = binary_pair(np.full_like(t, p0))
     q_pair = binary_pair(t)
     cross = info.cross_entropy(p_pair, q_pair, base)
-    h = float(info.entropy(binary_pair(p), base))
+    h = float(info.entropy(binary_pair(p0), base))
     left.fill_between(t, h, cross, color=COLORS["model"], alpha=0.2,
                       label=r"gap = $\mathrm{KL}(p\,\|\,q)$")
     left.plot(t, cross, color=COLORS["model"], label=r"$H(p, q)$")
     left.axhline(h, color=COLORS["target"], linestyle="--", label=rf"$H(p)$ = {h:.4f}")
-    left.plot([p], [h], "o", color=COLORS["target"])
-    left.annotate("minimum at q = p", (p, h), textcoords="offset points",
-                  xytext=(-8, -14) if p > 0.5 else (8, -14), ha="right" if p > 0.5 else "left",
+    left.plot([p0], [h], "o", color=COLORS["target"])
+    left.annotate("minimum at q = p", (p0, h), textcoords="offset points",
+                  xytext=(-8, -14) if p0 > 0.5 else (8, -14), ha="right" if p0 > 0.5 else "left",
                   fontsize=9, color=COLORS["target"])
-    left.set(xlabel="t, where q = (t, 1 - t)", ylabel=unit, ylim=(0, 3),
-             title=rf"$p = ({p:g}, {1 - p:g})$: cross-entropy = entropy + KL")
+    left.set(xlabel="$q_0$, where $q = (q_0, 1 - q_0)$", ylabel=unit, ylim=(0, 3),
+             title=rf"$p = ({p0:g}, {1 - p0:g})$: cross-entropy = entropy + KL")
     left.legend(loc="upper center", fontsize=8)
     right.plot(t, info.kl_divergence(p_pair, q_pair, base), color=COLORS["model"],
                label=r"$\mathrm{KL}(p\,\|\,q)$")
     right.plot(t, info.kl_divergence(q_pair, p_pair, base), color=COLORS["reference"],
                label=r"$\mathrm{KL}(q\,\|\,p)$")
-    right.plot([p], [0.0], "o", color=COLORS["target"])
+    right.plot([p0], [0.0], "o", color=COLORS["target"])
     if q_mark is not None:
-        p_one, q_one = binary_pair(p), binary_pair(q_mark)
+        p_one, q_one = binary_pair(p0), binary_pair(q_mark)
         for value, color in (
             (info.kl_divergence(p_one, q_one, base), COLORS["model"]),
             (info.kl_divergence(q_one, p_one, base), COLORS["reference"]),
@@ -129,16 +129,16 @@ def cross_entropy_and_kl_figure(
             right.plot([q_mark], [value], "o", color=color)
             right.annotate(f"{value:.4f}", (q_mark, value), textcoords="offset points",
                            xytext=(6, 2), fontsize=9, color=color)
-    right.set(xlabel="t, where q = (t, 1 - t)", ylabel=unit, ylim=(0, 3),
+    right.set(xlabel="$q_0$, where $q = (q_0, 1 - q_0)$", ylabel=unit, ylim=(0, 3),
               title="KL is not symmetric (both are 0 at q = p)")
     right.legend(loc="upper center", fontsize=8)
     return figure
 
 
 def cross_entropy_explorer() -> Explorer:
-    r"""Two outcomes: target ``p = (p, 1-p)``, prediction ``q = (q, 1-q)``, in nats.
+    r"""Two outcomes: target ``p = (p0, 1 - p0)``, prediction ``q = (q0, 1 - q0)``, in nats.
 
-    Left: :math:`H(p, q)` as a function of ``q`` for the current ``p``, the line :math:`H(p)`,
+    Left: :math:`H(p, q)` as a function of ``q0`` for the current ``p``, the line :math:`H(p)`,
     and the current ``q`` with the gap :math:`\mathrm{KL}(p \| q)` drawn.
     Right: the stacked bar :math:`H(p) + \mathrm{KL}(p \| q) = H(p, q)`, and
     :math:`\mathrm{KL}(q \| p)` beside it (not the same number).
@@ -155,8 +155,8 @@ def cross_entropy_explorer() -> Explorer:
         (gap,) = left.plot([], [], color=COLORS["reference"], linewidth=4,
                            label=r"$\mathrm{KL}(p\,\|\,q)$", animated=True)
         (point,) = left.plot([], [], "o", color=COLORS["model"], animated=True)
-        left.set(xlabel="q, where the prediction is (q, 1 - q)", ylabel="nats", xlim=(0, 1),
-                 ylim=(0, top), title="cross-entropy as a function of q")
+        left.set(xlabel="$q_0$, where $q = (q_0, 1 - q_0)$", ylabel="nats", xlim=(0, 1),
+                 ylim=(0, top), title="cross-entropy as a function of $q_0$")
         left.legend(loc="upper center", fontsize=8)
         entropy_bar, kl_bar, reverse_bar = right.bar(
             [0, 0, 1], [0.0, 0.0, 0.0], width=0.6, animated=True,
@@ -170,17 +170,17 @@ def cross_entropy_explorer() -> Explorer:
         parts = [right.text(0.32, 0.0, "", ha="left", va="center", fontsize=8, animated=True)
                  for _ in range(2)]
 
-        def update(p: float, q: float) -> str:
-            target, prediction = binary_pair(p), binary_pair(q)
+        def update(p0: float, q0: float) -> str:
+            target, prediction = binary_pair(p0), binary_pair(q0)
             h = float(info.entropy(target))
             kl = float(info.kl_divergence(target, prediction))
             cross = float(info.cross_entropy(target, prediction))
             reverse = float(info.kl_divergence(prediction, target))
-            curve.set_ydata(info.cross_entropy(binary_pair(np.full_like(q_grid, p)),
+            curve.set_ydata(info.cross_entropy(binary_pair(np.full_like(q_grid, p0)),
                                                binary_pair(q_grid)))
             entropy_line.set_ydata([h, h])
-            gap.set_data([q, q], [h, cross])
-            point.set_data([q], [cross])
+            gap.set_data([q0, q0], [h, cross])
+            point.set_data([q0], [cross])
             entropy_bar.set_height(h)
             kl_bar.set_y(h)
             kl_bar.set_height(min(kl, top - h))  # a bar taller than the axes ends at the top
@@ -194,7 +194,7 @@ def cross_entropy_explorer() -> Explorer:
             parts[1].set_position((0.32, h + kl / 2))
             parts[1].set_text(f"KL {kl:.4f}" if kl > 0.15 else "")
             return (
-                f"p = ({p:.2f}, {1 - p:.2f}), q = ({q:.2f}, {1 - q:.2f}): "
+                f"p = ({p0:.2f}, {1 - p0:.2f}), q = ({q0:.2f}, {1 - q0:.2f}): "
                 f"H(p) = {h:.4f} + KL(p‖q) = {kl:.4f} → H(p, q) = {cross:.4f} nats; "
                 f"KL(q‖p) = {reverse:.4f} nats"
             )
@@ -202,8 +202,9 @@ def cross_entropy_explorer() -> Explorer:
         return update
 
     controls = {
-        "p": ipywidgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.01, description="p"),
-        "q": ipywidgets.FloatSlider(value=0.4, min=0.01, max=0.99, step=0.01, description="q"),
+        "p0": ipywidgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.01, description="p_0"),
+        "q0": ipywidgets.FloatSlider(value=0.4, min=0.01, max=0.99, step=0.01,
+                                     description="q_0"),
     }
     return Explorer("Cross-entropy = entropy + KL divergence (two outcomes)", controls, build,
                     figsize=(9.0, 3.8))

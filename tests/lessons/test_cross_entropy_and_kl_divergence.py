@@ -63,10 +63,12 @@ def test_prefix_code_refuses_impossible_lengths(lengths, message) -> None:
 
 def test_code_lengths_figure_draws_one_panel_per_code_with_the_average_in_the_title() -> None:
     p = [0.5, 0.25, 0.125, 0.125]
-    codes = {"built for p": ["0", "10", "110", "111"], "built for q": ["110", "0", "10", "111"]}
+    codes = {"Bob's words in Bob's code": ["0", "10", "110", "111"],
+             "Bob's words in Alice's code": ["110", "0", "10", "111"]}
     figure = lesson.code_lengths_figure(p, codes, ["dog", "cat", "fish", "bird"])
     assert [axis.get_title() for axis in figure.axes] == [
-        "built for p: average 1.75 bits", "built for q: average 2.375 bits"]
+        "Bob's words in Bob's code: average 1.75 bits",
+        "Bob's words in Alice's code: average 2.375 bits"]  # p's words: the average is H(p, q)
     bars = figure.axes[1].patches
     np.testing.assert_allclose([bar.get_width() for bar in bars], p)
     np.testing.assert_allclose([bar.get_height() for bar in bars], [3, 1, 2, 3])
@@ -77,8 +79,8 @@ def test_code_lengths_figure_draws_one_panel_per_code_with_the_average_in_the_ti
 def test_explorer_stacks_entropy_and_kl_into_cross_entropy(p: float, q: float) -> None:
     explorer = lesson.cross_entropy_explorer()
     before = explorer.image.value
-    explorer.controls["p"].value = p
-    explorer.controls["q"].value = q
+    explorer.controls["p0"].value = p
+    explorer.controls["q0"].value = q
     if (p, q) != (0.7, 0.4):
         assert explorer.image.value != before
     h = info.entropy(_binary(p))
@@ -107,8 +109,8 @@ def test_explorer_stacks_entropy_and_kl_into_cross_entropy(p: float, q: float) -
 
 def test_one_hot_target_gives_minus_log_q_and_an_infinite_reverse_kl() -> None:
     explorer = lesson.cross_entropy_explorer()
-    explorer.controls["p"].value = 1.0
-    explorer.controls["q"].value = 0.02
+    explorer.controls["p0"].value = 1.0
+    explorer.controls["q0"].value = 0.02
     assert f"H(p, q) = {-math.log(0.02):.4f} nats" in explorer.readout.value
     assert "H(p) = 0.0000" in explorer.readout.value
     assert explorer.readout.value.endswith("KL(q‖p) = inf nats")
@@ -121,7 +123,7 @@ def test_one_hot_target_gives_minus_log_q_and_an_infinite_reverse_kl() -> None:
 
 def test_plain_text_form() -> None:
     assert repr(lesson.cross_entropy_explorer()) == (
-        "Explorer: Cross-entropy = entropy + KL divergence (two outcomes) (p=0.7, q=0.4)"
+        "Explorer: Cross-entropy = entropy + KL divergence (two outcomes) (p0=0.7, q0=0.4)"
     )
 
 
@@ -138,6 +140,11 @@ def test_figure_marks_both_divergences() -> None:
         ],
     )
     assert len(lesson.cross_entropy_and_kl_figure(0.3).axes[1].lines) == 3  # no marks
+    # one convention with the explorer: the two-outcome q is (q_0, 1 - q_0)
+    assert {axis.get_xlabel() for axis in figure.axes} == {"$q_0$, where $q = (q_0, 1 - q_0)$"}
+    explorer = lesson.cross_entropy_explorer()
+    assert explorer.figure.axes[0].get_xlabel() == "$q_0$, where $q = (q_0, 1 - q_0)$"
+    assert [control.description for control in explorer.controls.values()] == ["p_0", "q_0"]
     np.testing.assert_allclose(lesson.binary_pair(np.array([0.2, 0.7])), [[0.2, 0.8], [0.7, 0.3]])
 
 
