@@ -21,6 +21,8 @@ from pathlib import Path
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 ABOUT_A_DOCUMENT = re.compile(r"\b[Dd]ocuments?\b|文档|\b00[0-4]\b|^\s*>", re.M)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# A tag starts with a letter or "/" after "<"; "<" in maths ($q_c < 1$) is not one.
+HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 WORD = re.compile(r"[A-Za-z0-9][\w'’.\-−]*")
 MAX_WORDS = 2000
 MAX_CODE_CELLS = 35
@@ -29,7 +31,7 @@ MAX_DOCUMENT_SHARE = 0.25
 
 def words(text: str) -> int:
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", text)
+    text = HTML_TAG.sub(" ", text)
     chinese = len(CHINESE.findall(text))
     return len(WORD.findall(CHINESE.sub(" ", text))) + chinese
 
