@@ -1,6 +1,9 @@
 """Figures, explorers and exercise checks of ``notebooks/09_training_with_cross_entropy.ipynb``.
 
-Lesson 9 · Training with cross-entropy.
+Lesson 9 · Training with cross-entropy. Notation: ``x`` the logits, ``a`` an input point, ``y``
+the class index, ``p`` the target distribution, ``q = softmax(x)``, ``C`` classes, ``N`` samples,
+``ε`` label smoothing. A training *run* is keyed ``(model, ε)``, ``model`` ``"linear"`` or
+``"mlp"`` as :func:`helpers.toy.model` names them.
 """
 
 from __future__ import annotations
@@ -13,41 +16,45 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers import calibration, info, losses
+from helpers import info, losses
 from helpers.explorer import Explorer
-from helpers.feedback import (
-    Feedback,
-    check_array,
-    check_function,
-    check_number,
-)
+from helpers.feedback import Feedback, check_array
 from helpers.figures import COLORS, new_figure
 
-#: One colour per class of notebook 9's three-class data (blue, red, yellow-green).
+#: One colour per class of the three blobs (blue, red, green).
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c")
-#: Hard targets in the model colour; label-smoothed ones in the reference colour.
-SMOOTHING_COLORS = {"hard": COLORS["model"], "smoothed": COLORS["reference"]}
+
+Run = tuple[str, float]
 
 
-def run_label(model: str, epsilon: float) -> str:
-    r"""``"MLP, ε = 0.1"``: the name of a training run, as the figures print it."""
-    return f"{model}, $\\varepsilon$ = {epsilon:g}"
+def run_name(model: str, epsilon: float, *, mathtext: bool = False) -> str:
+    r"""The name of a training run: ``"linear"``, ``"MLP"``, ``"MLP, ε = 0.1"`` (with
+    ``mathtext=True``, ``"MLP, $\varepsilon$ = 0.1"``, as the figures print it)."""
+    name = "MLP" if model == "mlp" else model
+    if epsilon == 0:
+        return name
+    symbol = r"$\varepsilon$" if mathtext else "ε"
+    return f"{name}, {symbol} = {epsilon:g}"
 
 
-def _smoothing_color(epsilon: float) -> str:
-    return SMOOTHING_COLORS["hard" if epsilon == 0 else "smoothed"]
+def run_color(run: Run) -> str:
+    """The colour of a run in every figure: linear grey, MLP orange, a smoothed run purple."""
+    model, epsilon = run
+    if epsilon != 0:
+        return COLORS["reference"]
+    return COLORS["model"] if model == "mlp" else COLORS["neutral"]
 
 
 def confidence_image(probabilities: np.ndarray) -> np.ndarray:
     r"""RGBA image (``uint8``, shape ``(H, W, 4)``, opaque) of class probabilities of shape
-    ``(H, W, K)``: the colour of the predicted class :math:`\arg\max_k p_k`, blended with
-    white by the certainty :math:`s = 1 - H(p) / \log K` (white: uniform, :math:`s = 0`; full
-    colour: one-hot, :math:`s = 1`). Entropy rather than :math:`\max_k p_k` separates 0.93 from
+    ``(H, W, C)``: the colour of the predicted class :math:`\arg\max_c q_c`, blended with
+    white by the certainty :math:`s = 1 - H(q) / \log C` (white: uniform, :math:`s = 0`; full
+    colour: one-hot, :math:`s = 1`). Entropy rather than :math:`\max_c q_c` separates 0.93 from
     0.999, the difference between a label-smoothed and a hard-target model. Bytes rather than
-    floats, because matplotlib draws them several times faster (explorers swap these images)."""
+    floats, because matplotlib draws them several times faster (the explorer swaps these images)."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     num_classes = probabilities.shape[-1]
-    palette = np.array([_hex_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(num_classes)])
+    palette = np.array([_hex_rgb(CLASS_COLORS[c % len(CLASS_COLORS)]) for c in range(num_classes)])
     strength = 1 - info.entropy(probabilities) / np.log(num_classes)
     color = palette[probabilities.argmax(axis=-1)]
     rgb = np.clip(1 - strength[..., None] * (1 - color), 0.0, 1.0)
@@ -68,60 +75,72 @@ def decision_regions_axes(
     *,
     animated: bool = False,
 ):
-    """Draw :func:`confidence_image` of a probability grid ``(H, W, K)`` over ``extent``
+    """Draw :func:`confidence_image` of a probability grid ``(H, W, C)`` over ``extent``
     ``(x0, x1, y0, y1)`` and the labelled points on top (small dots, one colour per class);
     return the image artist (``set_data`` swaps it). With ``animated=True`` the points are
     animated too, so that a blitted redraw paints them over the new image."""
     image = ax.imshow(confidence_image(probabilities), extent=extent, origin="lower",
                       interpolation="nearest", animated=animated, zorder=0)
-    for k in np.unique(labels):
-        chosen = points[labels == k]
-        ax.scatter(chosen[:, 0], chosen[:, 1], s=7, color=CLASS_COLORS[int(k) % 3],
+    for c in np.unique(labels):
+        chosen = points[labels == c]
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=7, color=CLASS_COLORS[int(c) % 3],
                    edgecolors="black", linewidths=0.4, zorder=2, animated=animated)
     ax.set(xlim=extent[:2], ylim=extent[2:], aspect="equal", xticks=[], yticks=[])
     ax.grid(False)
     return image
 
 
+def _curves_axes(
+    ax_objective: Axes,
+    ax_test: Axes,
+    objectives: Mapping[Run, np.ndarray],
+    steps: np.ndarray,
+    test_losses: Mapping[Run, np.ndarray],
+    best: float | None,
+) -> None:
+    """The training objective at every step on one axes, the test cross-entropy at the
+    checkpoint ``steps`` on the other (the same axes may be given twice), one colour per run."""
+    same = ax_objective is ax_test
+    for run, values in objectives.items():
+        label = run_name(*run, mathtext=True)
+        ax_objective.plot(np.arange(len(values)), values, "--" if same else "-",
+                          color=run_color(run), lw=1.2,
+                          label=f"{label}, objective" if same else label)
+        ax_test.plot(steps, test_losses[run], "-", color=run_color(run), lw=1.6,
+                     label=f"{label}, test" if same else label)
+    if best is not None:
+        ax_test.axhline(best, color="black", ls=":", lw=1, label="Bayes posterior, test")
+
+
 def training_curves_figure(
-    train_losses: dict[tuple[str, float], np.ndarray],
+    objectives: Mapping[Run, np.ndarray],
     checkpoint_steps: np.ndarray,
-    test_losses: dict[tuple[str, float], np.ndarray],
+    test_losses: Mapping[Run, np.ndarray],
     *,
-    smoothed_floor: float | None = None,
+    best: float | None = None,
 ) -> Figure:
-    r"""Left: the training objective at every step, one line per run ``(model, ε)`` (solid MLP,
-    dashed linear; orange hard, purple smoothed), with the floor :math:`H(q')` of the smoothed
-    loss dotted. Right: the plain (unsmoothed) cross-entropy on the test set at the checkpoints."""
+    r"""Left: the training objective of each run at every step (the loss it minimised, smoothed
+    for :math:`\varepsilon > 0`). Right: the plain cross-entropy :math:`-\frac1N\sum_n \log
+    q_{n,y_n}` on the test set at the checkpoints, and ``best`` (the Bayes posterior's) dotted."""
     figure, (left, right) = new_figure(2, figsize=(9.0, 3.4))
-    for (model, epsilon), values in train_losses.items():
-        style = "-" if model == "MLP" else "--"
-        left.plot(np.arange(len(values)), values, style, color=_smoothing_color(epsilon),
-                  lw=1.4, label=run_label(model, epsilon))
-        right.plot(checkpoint_steps, test_losses[(model, epsilon)], style,
-                   color=_smoothing_color(epsilon), lw=1.4, label=run_label(model, epsilon))
-    if smoothed_floor is not None:
-        left.axhline(smoothed_floor, color=COLORS["neutral"], ls=":", lw=1)
-        left.annotate(f"floor of the smoothed loss H(q') = {smoothed_floor:.3f}",
-                      (0.98, smoothed_floor), xycoords=("axes fraction", "data"),
-                      xytext=(0, 4), textcoords="offset points", ha="right", fontsize=8,
-                      color=COLORS["neutral"])
+    _curves_axes(left, right, objectives, np.asarray(checkpoint_steps), test_losses, best)
     left.set(xlabel="step", ylabel="loss [nats]", title="training objective (train set)",
              ylim=(0, None))
     right.set(xlabel="step", ylabel="cross-entropy [nats]", ylim=(0, None),
               title=r"test cross-entropy, $\varepsilon = 0$ for all")
     left.legend(fontsize=8)
+    right.legend(fontsize=8, loc="lower right")
     return figure
 
 
 def decision_regions_figure(
-    probabilities: dict[str, np.ndarray],
+    probabilities: Mapping[str, np.ndarray],
     extent: tuple[float, float, float, float],
     points: np.ndarray,
     labels: np.ndarray,
 ) -> Figure:
-    """One panel per entry ``title → probability grid (H, W, K)``: the predicted class (colour)
-    and its confidence (saturation; white = uniform) over ``extent``, with the labelled points."""
+    """One panel per entry ``title → probability grid (H, W, C)``: the predicted class (colour)
+    and its certainty (saturation; white = uniform) over ``extent``, with the labelled points."""
     figure, axes = new_figure(len(probabilities), figsize=(2.6 * len(probabilities), 2.9))
     for ax, (title, grid) in zip(axes, probabilities.items(), strict=True):
         decision_regions_axes(ax, grid, extent, points, labels)
@@ -129,268 +148,190 @@ def decision_regions_figure(
     return figure
 
 
-def reliability_axes(ax: Axes, probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float:
-    r"""A reliability diagram on ``ax``: per confidence bin (of
-    :func:`helpers.calibration.reliability_bins`), the accuracy as a green bar and the gap
-    between accuracy and mean confidence as a red (over-confident: accuracy below confidence)
-    or blue (under-confident) box; the dotted diagonal is perfect calibration. Empty bins are
-    left out. Returns the ECE, which is also written in the panel."""
-    bins = calibration.reliability_bins(probs, labels, n_bins)
-    filled = bins.counts > 0
-    left_edges = bins.edges[:-1][filled]
-    width = 1 / n_bins
-    accuracy = bins.accuracy[filled]
-    confidence = bins.confidence[filled]
-    ax.bar(left_edges, accuracy, width=width, align="edge", color=COLORS["target"],
-           edgecolor="white", lw=0.5, label="accuracy")
-    for over, color, label in ((True, "#e41a1c", "over-confident gap"),
-                               (False, "#377eb8", "under-confident gap")):
-        chosen = (accuracy < confidence) == over
-        low = np.minimum(accuracy, confidence)[chosen]
-        ax.bar(left_edges[chosen], np.abs(confidence - accuracy)[chosen], bottom=low,
-               width=width, align="edge", color=color, alpha=0.55, lw=0, label=label)
-    ax.plot([0, 1], [0, 1], ":", color=COLORS["neutral"], lw=1)
-    ece = calibration.expected_calibration_error(probs, labels, n_bins)
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy")
-    ax.text(0.04, 0.95, f"ECE = {ece:.3f}", transform=ax.transAxes, fontsize=9, va="top")
-    return ece
+#: What :func:`gradient_figure` draws, by key: the panel's title and whether its axis is log.
+GRADIENT_MEASURES = {
+    "gradient": (r"$\|\partial L / \partial \theta\|$, all parameters", True),
+    "error": (r"mean of $\|q_n - p_n\|$ over the training points", False),
+    "margin": (r"mean margin $x_{n,y_n} - \max_{c \neq y_n} x_{n,c}$", False),
+}
 
 
-def reliability_figure(
-    probs: dict[str, np.ndarray], labels: np.ndarray, n_bins: int = 15
+def gradient_figure(
+    checkpoint_steps: np.ndarray, measures: Mapping[Run, Mapping[str, np.ndarray]]
 ) -> Figure:
-    """One reliability diagram per entry ``title → probabilities (N, K)`` (see
-    :func:`reliability_axes`), the ECE in each panel."""
-    figure, axes = new_figure(len(probs), figsize=(2.6 * len(probs), 2.9))
-    for ax, (title, p) in zip(axes, probs.items(), strict=True):
-        reliability_axes(ax, p, labels, n_bins)
-        ax.set_title(title, fontsize=9)
-        if ax is not axes[0]:
-            ax.set_ylabel("")
-    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.87), frameon=False)
-    return figure
-
-
-def logit_gap_figure(
-    gaps: dict[tuple[str, float], np.ndarray],
-    bound: float,
-    *,
-    limits: tuple[float, float] = (-8.0, 24.0),
-) -> Figure:
-    r"""Histograms of the gaps :math:`z_y - z_k` (true-class logit minus each other logit), one
-    panel per model, hard and smoothed overlaid, the optimal gap
-    :math:`g^* = \log\frac{1-\varepsilon+\varepsilon/K}{\varepsilon/K}` of the smoothed loss as
-    a dashed line. Gaps beyond ``limits`` are counted in the legend, not drawn."""
-    models = list(dict.fromkeys(model for model, _ in gaps))
-    figure, axes = new_figure(len(models), figsize=(4.5 * len(models), 3.2))
-    edges = np.linspace(*limits, 65)
-    for ax, model in zip(axes, models, strict=True):
-        for (name, epsilon), values in gaps.items():
-            if name != model:
-                continue
-            beyond = int(np.sum((values < limits[0]) | (values > limits[1])))
-            label = run_label(name, epsilon) + (f" ({beyond} beyond the axis)" if beyond else "")
-            shown = values[(values >= limits[0]) & (values <= limits[1])]
-            ax.hist(shown, bins=edges, histtype="stepfilled", alpha=0.45,
-                    color=_smoothing_color(epsilon), label=label)
-        ax.axvline(bound, color="black", ls="--", lw=1.2)
-        ax.annotate(f"$g^*$ = {bound:.2f}", (bound, 1), xycoords=("data", "axes fraction"),
-                    xytext=(-4, -12), textcoords="offset points", fontsize=9, ha="right")
-        ax.set(xlabel=r"logit gap $z_y - z_k$, $k \ne y$ (train set)", ylabel="count",
-               xlim=limits)
-        ax.legend(fontsize=8, loc="upper right")
-    return figure
-
-
-def template_projection_figure(
-    projections: dict[str, np.ndarray],
-    labels: np.ndarray,
-    templates: dict[str, np.ndarray],
-) -> Figure:
-    """Penultimate-layer activations projected on the plane through the class templates (the
-    last layer's weight rows), one panel per entry ``title → (N, 2) coordinates``, dots coloured
-    by true class; ``templates[title]`` holds the templates' ``(K, 2)`` coordinates in the same
-    plane, drawn as arrows (directions only) from the centre of the points.
-
-    Each panel is centred on the mean of its points and divided by the mean distance between
-    its class means, so the panels share one scale whatever the size of the weights: a cluster
-    of radius 0.5 is half as wide as the distance between clusters, in either panel."""
-    scaled = {}
-    for title, points in projections.items():
-        means = np.array([points[labels == k].mean(axis=0) for k in np.unique(labels)])
-        separation = np.mean([np.linalg.norm(means[j] - means[k])
-                              for j in range(len(means)) for k in range(j)])
-        scaled[title] = (points - points.mean(axis=0)) / separation
-    limit = 1.05 * max(1.4, *(float(np.abs(points).max()) for points in scaled.values()))
-    figure, axes = new_figure(len(projections), figsize=(3.9 * len(projections), 3.9))
-    for ax, (title, points) in zip(axes, scaled.items(), strict=True):
-        for k in np.unique(labels):
-            chosen = points[labels == k]
-            ax.scatter(chosen[:, 0], chosen[:, 1], s=4, alpha=0.5,
-                       color=CLASS_COLORS[int(k) % 3], label=f"class {int(k)}")
-        directions = templates[title] - templates[title].mean(axis=0)
-        for k, direction in enumerate(directions):
-            tip = 1.3 * direction / np.linalg.norm(direction)
-            ax.annotate("", xy=tip, xytext=(0, 0),
-                        arrowprops={"arrowstyle": "->", "color": CLASS_COLORS[k % 3], "lw": 2})
-        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", title=title,
-               xlabel="unit: mean distance between class means")
-        ax.title.set_fontsize(10)
-        ax.xaxis.label.set_fontsize(8)
-    axes[0].legend(fontsize=8, loc="lower left", markerscale=2)
+    r"""Three measures of each run at its checkpoints, one panel each (:data:`GRADIENT_MEASURES`):
+    the size of the gradient of the training objective with respect to all parameters
+    :math:`\theta` (log scale), the mean size of each training point's error
+    :math:`q_n - p_n` (the gradient with respect to its logits, times ``N``), and the mean
+    margin by which the true class's logit leads the largest other logit."""
+    figure, axes = new_figure(len(GRADIENT_MEASURES), figsize=(11.0, 3.2))
+    steps = np.asarray(checkpoint_steps)
+    for ax, (key, (title, log)) in zip(axes, GRADIENT_MEASURES.items(), strict=True):
+        for run, values in measures.items():
+            ax.plot(steps, values[key], "o-", ms=3, color=run_color(run), lw=1.4,
+                    label=run_name(*run, mathtext=True))
+        ax.set(xlabel="step", title=title, yscale="log" if log else "linear")
+        ax.title.set_fontsize(9)
+    axes[0].legend(fontsize=8)
     return figure
 
 
 def training_checkpoints_explorer(
     steps: np.ndarray,
-    grid_probabilities: Mapping[tuple[str, float], np.ndarray],
-    test_ece: Mapping[tuple[str, float], np.ndarray],
-    test_accuracy: Mapping[tuple[str, float], np.ndarray],
+    grid_probabilities: Mapping[Run, np.ndarray],
+    objectives: Mapping[Run, np.ndarray],
+    test_losses: Mapping[Run, np.ndarray],
     extent: tuple[float, float, float, float],
     points: np.ndarray,
     labels: np.ndarray,
 ) -> Explorer:
-    r"""Training replayed from stored checkpoints. Choose a model and a step: the decision
-    regions of its hard-target run (:math:`\varepsilon = 0`) and of its label-smoothed run
-    redraw side by side (:func:`helpers.confidence_image`), and a marker moves along the
-    test ECE of both runs.
+    r"""Training replayed from stored checkpoints. Move the step: the decision regions of every
+    run redraw side by side (:func:`confidence_image`), and markers move along each run's
+    training objective (dashed) and test cross-entropy (solid).
 
-    Runs are keyed ``(model, ε)``; every model needs the same two values of ε (the smaller one
-    is drawn as "hard"). ``grid_probabilities[run]`` has shape ``(C, H, W, K)``: the class
-    probabilities on an ``H × W`` grid over ``extent = (x0, x1, y0, y1)`` at each of the ``C``
-    checkpoint ``steps``; ``test_ece[run]`` and ``test_accuracy[run]`` hold one number per
-    checkpoint. Moving a control trains and evaluates nothing: it swaps the images and moves
-    the markers.
+    ``grid_probabilities[run]`` has shape ``(S, H, W, C)``: the class probabilities on an
+    ``H × W`` grid over ``extent = (x0, x1, y0, y1)`` at each of the ``S`` checkpoint ``steps``;
+    ``objectives[run]`` holds the objective at every training step (at least ``steps[-1]``
+    values; the last checkpoint, after the last step, reads the last one) and
+    ``test_losses[run]`` one test cross-entropy per checkpoint. Moving the slider trains and
+    evaluates nothing: it swaps the images and moves the markers.
     """
     steps = np.asarray(steps)
-    models = list(dict.fromkeys(model for model, _ in grid_probabilities))
-    epsilons = sorted({float(epsilon) for _, epsilon in grid_probabilities})
-    if len(epsilons) != 2 or any(
-        (model, epsilon) not in grid_probabilities for model in models for epsilon in epsilons
-    ):
-        raise ValueError("every model needs exactly the same two values of ε (hard and smoothed)")
-    pair = {"hard": epsilons[0], "smoothed": epsilons[1]}
-    top = 1.1 * max(float(np.max(values)) for values in test_ece.values())
+    runs = list(grid_probabilities)
+    for run in runs:
+        if grid_probabilities[run].shape[0] != steps.size or len(test_losses[run]) != steps.size:
+            raise ValueError(f"run {run}: one grid and one test loss per checkpoint step needed")
+        if len(objectives[run]) < steps[-1]:
+            raise ValueError(f"run {run}: the objective needs at least {steps[-1]} steps")
+
+    def objective_at(run: Run, index: int) -> float:
+        values = objectives[run]
+        return float(values[min(int(steps[index]), len(values) - 1)])
 
     def build(figure: Figure):
-        ax_hard, ax_smoothed, ax_ece = figure.subplots(1, 3, width_ratios=(1, 1, 1.3))
-        images, titles, curves, markers = {}, {}, {}, {}
-        for kind, ax in (("hard", ax_hard), ("smoothed", ax_smoothed)):
-            run = (models[0], pair[kind])
-            images[kind] = decision_regions_axes(
+        axes = figure.subplots(1, len(runs) + 1, width_ratios=(1,) * len(runs) + (1.5,))
+        images, markers = {}, {}
+        for ax, run in zip(axes, runs, strict=False):
+            images[run] = decision_regions_axes(
                 ax, grid_probabilities[run][0], extent, points, labels, animated=True
             )
-            titles[kind] = ax.set_title("", fontsize=9, animated=True)
-            color = SMOOTHING_COLORS[kind]
-            (curves[kind],) = ax_ece.plot(steps, np.zeros(steps.size), color=color, lw=1.5,
-                                          animated=True, label=rf"$\varepsilon$ = {pair[kind]:g}")
-            (markers[kind],) = ax_ece.plot([], [], "o", color=color, ms=7, animated=True)
-        cursor = ax_ece.axvline(0, color=COLORS["neutral"], lw=0.8, ls=":", animated=True)
-        ax_ece.set(xlim=(steps[0], steps[-1]), ylim=(0, top), xlabel="step",
-                   ylabel="ECE (test, 15 bins)", title="calibration error during training")
-        ax_ece.title.set_fontsize(9)
-        ax_ece.legend(fontsize=8, loc="upper left")
+            ax.set_title(run_name(*run, mathtext=True), fontsize=9)
+        curves = axes[-1]
+        _curves_axes(curves, curves, objectives, steps, test_losses, None)
+        for run in runs:
+            (markers[run],) = curves.plot([], [], "o", ms=6, color=run_color(run), animated=True)
+        cursor = curves.axvline(0, color=COLORS["neutral"], lw=0.8, ls=":", animated=True)
+        curves.set(xlim=(steps[0], steps[-1]), ylim=(0, None), xlabel="step",
+                   ylabel="loss [nats]", title="objective (dashed), test cross-entropy")
+        curves.title.set_fontsize(9)
+        curves.legend(fontsize=6, loc="upper right", ncols=2)
 
-        def update(model: str, step: int) -> str:
+        def update(step: int) -> str:
             index = int(np.searchsorted(steps, step))
             parts = []
-            for kind in ("hard", "smoothed"):
-                run = (model, pair[kind])
-                images[kind].set_data(confidence_image(grid_probabilities[run][index]))
-                titles[kind].set_text(f"{run_label(model, pair[kind])}, step {step}")
-                curves[kind].set_ydata(test_ece[run])
-                ece, accuracy = float(test_ece[run][index]), float(test_accuracy[run][index])
-                markers[kind].set_data([step], [ece])
-                parts.append(f"ε = {pair[kind]:g}: test accuracy {accuracy:.3f}, ECE {ece:.3f}")
+            for run in runs:
+                images[run].set_data(confidence_image(grid_probabilities[run][index]))
+                test = float(test_losses[run][index])
+                markers[run].set_data([step, step], [objective_at(run, index), test])
+                parts.append(f"{run_name(*run)}: objective {objective_at(run, index):.4f}, "
+                             f"test {test:.4f}")
             cursor.set_xdata([step, step])
-            return f"{model}, step {step}: " + "; ".join(parts)
+            return f"step {step}: " + "; ".join(parts)
 
         return update
 
     controls = {
-        "model": ipywidgets.Dropdown(options=models, value=models[-1], description="model",
-                                  layout={"width": "180px"}),
         "step": ipywidgets.SelectionSlider(options=[int(s) for s in steps], value=int(steps[-1]),
-                                        description="step"),
+                                           description="step", layout={"width": "420px"}),
     }
-    return Explorer("Training, checkpoint by checkpoint", controls, build, figsize=(9.6, 3.3))
+    return Explorer("Training, checkpoint by checkpoint", controls, build, figsize=(11.0, 3.0))
 
 
-#: Exercise 9.1's batch: logits, targets and ε.
+#: Exercise 9.1's batch: logits ``x`` (N, C), class indices ``y`` and ε.
 SMOOTHED_GRADIENT_CASE = (np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), np.array([1, 2]), 0.2)
 
 
 def check_smoothed_gradient(answer: Any) -> Feedback:
     r"""Exercise 9.1: the gradient, with respect to the logits, of the mean label-smoothed
-    cross-entropy of :data:`SMOOTHED_GRADIENT_CASE`:
-    :math:`(\operatorname{softmax}(z) - q') / N`, :math:`q' = (1-\varepsilon)\,\mathrm{onehot}(y)
-    + \varepsilon/K`."""
+    cross-entropy of :data:`SMOOTHED_GRADIENT_CASE`: :math:`(q - p) / N`,
+    :math:`p = (1-\varepsilon)\,\mathrm{onehot}(y) + \varepsilon/C`."""
     logits, target, epsilon = SMOOTHED_GRADIENT_CASE
     expected = losses.cross_entropy_grad(logits, target, label_smoothing=epsilon)
     mistakes = [
         (losses.cross_entropy_grad(logits, target),
-         "That is the gradient for the hard targets (ε = 0).",
-         "Subtract the smoothed target q' = (1 − ε)·onehot(y) + ε/K, not the one-hot."),
+         "That is the gradient for the one-hot targets (ε = 0).",
+         "Subtract the smoothed target p = (1 − ε)·onehot(y) + ε/C, not the one-hot."),
         (len(target) * expected, "That is the gradient of the sum, N = 2 times too large.",
          "The default reduction is 'mean': divide by N."),
+        (-expected, "The sign is flipped: that is (p − q)/N.",
+         "The gradient is model minus target, q − p."),
     ]
     return check_array(
         "Exercise 9.1", answer, expected, rtol=1e-3, atol=1e-4, mistakes=mistakes,
-        hint="softmax each row, subtract q' = (1 − ε)·onehot(y) + ε/K, divide by N.",
+        hint="softmax each row, subtract p = (1 − ε)·onehot(y) + ε/C, divide by N.",
     )
 
 
-#: Exercise 9.2's six predictions (K = 3) and their true classes.
-SIX_PREDICTIONS = (
-    np.array([
-        [0.95, 0.03, 0.02],
-        [0.90, 0.05, 0.05],
-        [0.85, 0.10, 0.05],
-        [0.65, 0.25, 0.10],
-        [0.55, 0.30, 0.15],
-        [0.45, 0.35, 0.20],
-    ]),
-    np.array([0, 0, 1, 0, 2, 0]),
+#: Exercise 9.2: a linear model ``x = W a + b`` (W, b), a batch of points ``a`` (N, 2), their
+#: classes ``y`` and the learning rate of one plain gradient-descent step.
+GRADIENT_STEP_CASE = (
+    np.array([[0.5, -1.0], [1.0, 0.0], [0.0, 1.0]]),
+    np.zeros(3),
+    np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, -1.0]]),
+    np.array([2, 0, 1]),
+    0.5,
 )
 
 
-def check_six_predictions_ece(answer: Any) -> Feedback:
-    r"""Exercise 9.2: the ECE of :data:`SIX_PREDICTIONS` with 5 bins of width 0.2,
-    :math:`\sum_m \frac{|B_m|}{N}\,|\operatorname{acc}(B_m) - \operatorname{conf}(B_m)|`."""
-    probs, labels = SIX_PREDICTIONS
-    expected = calibration.expected_calibration_error(probs, labels, n_bins=5)
-    bins = calibration.reliability_bins(probs, labels, n_bins=5)
-    unweighted = float(np.mean(np.abs(bins.gaps[bins.counts > 0])))
-    return check_number(
-        "Exercise 9.2", answer, expected,
-        mistakes=[(unweighted, "That is the plain mean of the bins' gaps.",
-                   "Weight each bin's |accuracy − confidence| by its share of the predictions, "
-                   "|B_m|/N.")],
-        hint="confidence = the largest probability of a row; bins (0.4, 0.6], (0.6, 0.8], "
-        "(0.8, 1]; per bin |accuracy − mean confidence|, weighted by the bin's share of the six.",
+def _weight_gradient(weight: np.ndarray, bias: np.ndarray, points: np.ndarray,
+                     labels: np.ndarray) -> np.ndarray:
+    r""":math:`\partial L / \partial W = \frac1N \sum_n (q_n - p_n)\, a_n^\top` for the mean
+    cross-entropy of the linear model :math:`x_n = W a_n + b`."""
+    error = losses.cross_entropy_grad(points @ weight.T + bias, labels)  # (q_n - p_n) / N
+    return error.T @ points
+
+
+def check_gradient_step(answer: Any) -> Feedback:
+    r"""Exercise 9.2: ``W`` after one step of plain gradient descent on the mean cross-entropy
+    of :data:`GRADIENT_STEP_CASE`, :math:`W - \eta\,\frac1N \sum_n (q_n - p_n)\, a_n^\top`."""
+    weight, bias, points, labels, rate = GRADIENT_STEP_CASE
+    gradient = _weight_gradient(weight, bias, points, labels)
+    expected = weight - rate * gradient
+    mistakes = [
+        (weight + rate * gradient, "That step goes uphill: W + η·gradient.",
+         "Gradient descent subtracts: W − η·∂L/∂W."),
+        (weight - rate * len(labels) * gradient,
+         "That step uses the gradient of the sum, N = 3 times too large.",
+         "F.cross_entropy's default reduction is 'mean': divide the sum over the samples by N."),
+        (weight - gradient, "That step forgot the learning rate η = 0.5.",
+         "Multiply the gradient by η before subtracting it."),
+    ]
+    return check_array(
+        "Exercise 9.2", answer, expected, rtol=1e-3, atol=1e-4, mistakes=mistakes,
+        hint="logits x_n = W a_n + b; q_n = softmax(x_n); ∂L/∂W = (1/N) Σ_n (q_n − p_n) a_nᵀ, "
+        "a 3×2 array; then W − η·∂L/∂W.",
     )
 
 
-def _ece_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
-    rng = np.random.default_rng(9)
-    cases = []
-    for n, k, n_bins, scale in ((50, 3, 15, 2.0), (200, 5, 10, 4.0), (30, 2, 1, 1.0)):
-        logits = scale * rng.normal(size=(n, k))
-        cases.append((losses.softmax(logits, axis=1), rng.integers(0, k, size=n), n_bins))
-    probs, labels = SIX_PREDICTIONS
-    cases.append((probs, labels, 5))
-    one_hot = np.eye(3)[[0, 1, 2, 0]]
-    cases.append((one_hot, np.array([0, 1, 0, 0]), 15))  # confidence exactly 1: the last bin
-    return cases
+#: Exercise 9.3: the labels of four samples that share one input (and so one set of logits).
+SHARED_INPUT_LABELS = np.array([0, 0, 1, 2])
 
 
-def check_ece_function(function: Any) -> Feedback:
-    """Exercise 9.3: ``function(probs, labels, n_bins)`` returns the expected calibration error
-    with ``n_bins`` equal-width bins, as :func:`helpers.calibration.expected_calibration_error`."""
-    return check_function(
-        "Exercise 9.3", function, calibration.expected_calibration_error, _ece_cases(),
-        rtol=1e-9, atol=1e-12,
-        hint="confidence = probs.max(axis=1), correct = probs.argmax(axis=1) == labels; bin "
-        "m = 1..M holds ((m−1)/M, m/M]; sum over non-empty bins of (count/N)·|mean(correct) − "
-        "mean(confidence)|.",
+def check_cancelling_pulls(answer: Any) -> Feedback:
+    r"""Exercise 9.3: the distribution :math:`q` at which the mean gradient
+    :math:`\frac1N\sum_n (q - \mathrm{onehot}(y_n))` of :data:`SHARED_INPUT_LABELS` vanishes:
+    the labels' frequencies."""
+    labels = SHARED_INPUT_LABELS
+    expected = np.bincount(labels, minlength=3) / labels.size
+    mistakes = [
+        (np.eye(3)[0], "That is what the two samples of class 0 alone would want.",
+         "Each sample pulls q towards its own one-hot target; find where the pulls add up to 0."),
+        (np.full(3, 1 / 3),
+         "At the uniform q the two samples of class 0 pull harder than the others.",
+         "Average the four targets: the mean gradient is q minus that average."),
+    ]
+    return check_array(
+        "Exercise 9.3", answer, expected, rtol=1e-3, atol=1e-4, mistakes=mistakes,
+        hint="the mean of q − onehot(y_n) over the four samples is q − (the mean of the one-hot "
+        "targets); set it to 0.",
     )
