@@ -1,12 +1,13 @@
-r"""Calibration of a classifier's probabilities: reliability bins, expected calibration error, and
-the Brier score.
+r"""Calibration of a classifier's probabilities: reliability bins, expected calibration error, the
+Brier score, and temperature scaling.
 
-A classifier predicts the class :math:`\hat y_n = \arg\max_k p_{n,k}` with **confidence**
-:math:`c_n = \max_k p_{n,k}`. It is *calibrated* when, among all predictions made with
-confidence about :math:`c`, a fraction :math:`c` is correct. Following Guo et al. (2017), *On
-Calibration of Modern Neural Networks*, the confidences are sorted into :math:`M` equal-width
-bins :math:`B_m = \big(\tfrac{m-1}{M}, \tfrac{m}{M}\big]` (the first bin also holds 0), and in
-each bin the mean confidence is compared with the accuracy:
+A classifier with predicted distribution :math:`q_n = \operatorname{softmax}(x_n)` predicts the
+class :math:`\hat y_n = \arg\max_c q_{n,c}` with **confidence** :math:`c_n = \max_c q_{n,c}`. It
+is *calibrated* when, among all predictions made with confidence about :math:`c`, a fraction
+:math:`c` is correct. Following Guo et al. (2017), *On Calibration of Modern Neural Networks*,
+the confidences are sorted into :math:`M` equal-width bins
+:math:`B_m = \big(\tfrac{m-1}{M}, \tfrac{m}{M}\big]` (the first bin also holds 0), and in each
+bin the mean confidence is compared with the accuracy:
 
 .. math:: \operatorname{conf}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} c_n, \qquad
           \operatorname{acc}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} [\hat y_n = y_n]
@@ -24,12 +25,19 @@ distance between the predicted distribution :math:`q_n` and the one-hot label,
 and wrong). Its expected value under the true class distribution is smallest when the predicted
 distribution is the true one (a *proper* scoring rule, like the log loss).
 
+**Temperature scaling** (Guo et al. 2017) replaces :math:`\operatorname{softmax}(x_n)` by
+:math:`\operatorname{softmax}(x_n / \tau)` with one :math:`\tau > 0` for all samples, fitted on
+held-out data by minimising the negative log-likelihood (:func:`fit_temperature`). Dividing by a
+positive number keeps the order of the logits, so every prediction and the accuracy stay as they
+were; only the confidences move (:math:`\tau > 1` softens, :math:`\tau < 1` sharpens).
+
 NumPy only. Bad input raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind,
 wrong value) with a message that names the argument.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,11 +50,19 @@ from helpers._validation import (
     check_finite,
     check_integer,
     check_reduction,
+    class_indices,
     describe_shape,
+    floating_array_with_class_axis,
     sums_off_one,
 )
 
-__all__ = ["ReliabilityBins", "brier_score", "expected_calibration_error", "reliability_bins"]
+__all__ = [
+    "ReliabilityBins",
+    "brier_score",
+    "expected_calibration_error",
+    "fit_temperature",
+    "reliability_bins",
+]
 
 
 @dataclass(frozen=True)
@@ -224,3 +240,123 @@ def brier_score(
     if reduction == "none":
         return scores
     return float(scores.sum() if reduction == "sum" else scores.mean())
+
+
+# --------------------------------------------------------------------------------------------
+# temperature scaling
+# --------------------------------------------------------------------------------------------
+
+
+def _logits_and_labels(logits: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``logits`` as float64 rows ``(positions, C)`` (class axis 1, or 0 when 1-D, moved last)
+    and ``labels`` as int64 ``(positions,)``, each checked."""
+    x = floating_array_with_class_axis(logits, "logits", "logits")
+    class_axis = 0 if x.ndim == 1 else 1
+    num_classes = x.shape[class_axis]
+    if x.size == 0:
+        raise ValueError(
+            f"logits must hold at least one sample and one class, got shape "
+            f"{describe_shape(x.shape)}"
+        )
+    x = x.astype(np.float64)
+    check_finite(x, "logits", "logits")
+    y = class_indices(labels, "labels")
+    expected = () if x.ndim == 1 else (x.shape[0], *x.shape[2:])
+    if x.ndim == 1 and y.shape == (1,):
+        y = y.reshape(())  # as F.cross_entropy, one unbatched sample may carry a (1,) label
+    if y.shape != expected:
+        raise ValueError(
+            f"labels must have shape {describe_shape(expected)}, the shape of logits "
+            f"{describe_shape(x.shape)} without its class axis (axis {class_axis}), got shape "
+            f"{describe_shape(y.shape)}"
+        )
+    if np.any(y < 0) or np.any(y >= num_classes):
+        bad = int(y[(y < 0) | (y >= num_classes)].flat[0])
+        raise ValueError(
+            f"labels must be class indices in [0, C) = [0, {num_classes}), got {bad}"
+        )
+    rows = np.moveaxis(x, class_axis, -1).reshape(-1, num_classes)
+    return rows, y.reshape(-1)
+
+
+def _nll_slope(shifted: np.ndarray, true_shifted: np.ndarray, beta: float) -> tuple[float, float]:
+    r"""First and second derivative in :math:`\beta = 1/\tau` of the mean NLL of
+    :math:`\operatorname{softmax}(\beta x)`, from logits shifted so that each row's largest is 0:
+    the mean of :math:`E_q[x] - x_y` and of :math:`\operatorname{Var}_q[x]`."""
+    weights = np.exp(beta * shifted)
+    q = weights / weights.sum(axis=1, keepdims=True)
+    expected = np.sum(q * shifted, axis=1)
+    variance = np.sum(q * (shifted - expected[:, None]) ** 2, axis=1)
+    return float(np.mean(expected - true_shifted)), float(np.mean(variance))
+
+
+def fit_temperature(logits: ArrayLike, labels: ArrayLike) -> float:
+    r"""The temperature :math:`\tau > 0` that minimises the mean negative log-likelihood of
+    ``labels`` under :math:`\operatorname{softmax}(x / \tau)` (temperature scaling, Guo et al.
+    2017):
+
+    .. math:: \tau^* = \arg\min_{\tau > 0}\; \frac{1}{N}\sum_{n} \Big(
+              \log \sum_c e^{x_{n,c}/\tau} - x_{n,y_n}/\tau \Big),
+
+    the value of ``F.cross_entropy(logits / tau, labels)`` at its minimum over ``tau``.
+
+    ``logits``: floating, shape ``(C,)``, ``(N, C)`` or ``(N, C, d1, …)``, classes along axis 1
+    (axis 0 when 1-D), as ``F.cross_entropy`` takes them; every position is a sample.
+    ``labels``: integer class indices in ``[0, C)``, of the logits' shape without the class
+    axis (no ``ignore_index``: every label counts). Computed in float64 whatever the input's
+    dtype.
+
+    In :math:`\beta = 1/\tau` the mean NLL is convex, with derivative
+    :math:`\frac1N\sum_n (E_{q_n}[x_n] - x_{n,y_n})`, :math:`q_n = \operatorname{softmax}(\beta
+    x_n)`; the root of that derivative is found by Newton's method kept inside a bracket, to
+    about machine precision. Where a minimiser exists it is unique, so ``c·logits``
+    gives ``c·τ*`` for ``c > 0``; adding a constant to a sample's logits, reordering the samples,
+    or permuting the classes together with the labels leaves ``τ*`` unchanged.
+
+    Raises ``ValueError`` when no finite :math:`\tau > 0` minimises the NLL: when every sample's
+    logits are all equal (the NLL does not depend on :math:`\tau`), when on average the labels'
+    logits are no larger than the mean logit (the NLL falls all the way to :math:`\tau \to
+    \infty`, uniform predictions), or when every label has the largest logit of its sample,
+    ties included (the NLL falls all the way to :math:`\tau \to 0`).
+    """
+    rows, y = _logits_and_labels(logits, labels)
+    top = rows.max(axis=1)
+    shifted = rows - top[:, None]  # <= 0, with a 0 in every row: exp never overflows
+    true_shifted = shifted[np.arange(len(y)), y]
+    if np.all(shifted == 0):
+        raise ValueError(
+            "fit_temperature: every sample's logits are all equal, so the NLL does not depend on "
+            "the temperature; there is nothing to fit"
+        )
+    slope, _ = _nll_slope(shifted, true_shifted, 0.0)
+    if slope >= 0:
+        raise ValueError(
+            "fit_temperature: on average the labels' logits are no larger than the mean logit, so "
+            "the NLL keeps falling as τ → ∞ (uniform predictions); no finite temperature "
+            "minimises it"
+        )
+    if np.all(true_shifted == 0):
+        raise ValueError(
+            "fit_temperature: every label has the largest logit of its sample (ties included), "
+            "so the NLL keeps falling as τ → 0; no temperature > 0 minimises it"
+        )
+    low, high = 0.0, 1.0  # a bracket in β = 1/τ: slope < 0 at low, > 0 at high
+    while _nll_slope(shifted, true_shifted, high)[0] < 0:
+        low, high = high, 2 * high  # the root exists (checked above): this ends
+        if high > 1e300:  # pragma: no cover - a guard against an endless loop
+            raise ValueError("fit_temperature: found no temperature where the NLL turns up")
+    beta = high / 2 if low == 0 else math.sqrt(low * high)
+    for _ in range(200):
+        slope, curvature = _nll_slope(shifted, true_shifted, beta)
+        if slope == 0:
+            break
+        low, high = (beta, high) if slope < 0 else (low, beta)
+        step = slope / curvature if curvature > 0 else math.inf
+        candidate = beta - step
+        if not low < candidate < high:
+            candidate = (low + high) / 2
+        if abs(candidate - beta) <= 4 * np.finfo(np.float64).eps * beta:
+            beta = candidate
+            break
+        beta = candidate
+    return 1.0 / beta

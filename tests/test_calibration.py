@@ -1,7 +1,10 @@
-"""helpers.calibration: reliability bins, expected calibration error (ECE) and the Brier score.
+"""helpers.calibration: reliability bins, expected calibration error (ECE), the Brier score and
+temperature scaling.
 
 Known values by hand, the bin edges (right-closed), agreement with a plain loop over the bins
-on generated data, invariances, and a clear error for every kind of bad input.
+on generated data, invariances, and a clear error for every kind of bad input; the fitted
+temperature against PyTorch (an LBFGS optimisation, and the minimum of ``F.cross_entropy(x / τ,
+y)`` on hundreds of generated cases of 1 to 4 dimensions, float32 and float64).
 """
 
 from __future__ import annotations
@@ -11,9 +14,17 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import calibration, losses
-from tests.strategies import calibration_cases, distributions
+from tests.strategies import (
+    MANY,
+    SOME,
+    calibration_cases,
+    distributions,
+    generators,
+    logit_arrays,
+)
 
 SIX_PROBS = np.array([
     [0.95, 0.03, 0.02],
@@ -314,3 +325,210 @@ def test_brier_score_bad_labels(labels, error, pattern) -> None:
 def test_brier_score_bad_reduction(reduction) -> None:
     with pytest.raises(ValueError, match=r"reduction must be one of 'none', 'mean', 'sum'"):
         calibration.brier_score(SIX_PROBS, SIX_LABELS, reduction=reduction)
+
+
+# --------------------------------------------------------------------------------------------
+# temperature scaling
+# --------------------------------------------------------------------------------------------
+
+
+def torch_nll(logits: np.ndarray, labels: np.ndarray, tau: float) -> float:
+    """``F.cross_entropy(logits / tau, labels)`` in float64: what fit_temperature minimises."""
+    torch = pytest.importorskip("torch")
+    x = torch.from_numpy(np.asarray(logits, dtype=np.float64))
+    return torch.nn.functional.cross_entropy(x / tau, torch.from_numpy(labels)).item()
+
+
+def torch_slope(logits: np.ndarray, labels: np.ndarray, tau: float) -> float:
+    """d NLL / d log τ at ``tau``, by autograd."""
+    torch = pytest.importorskip("torch")
+    log_tau = torch.tensor(math.log(tau), dtype=torch.float64, requires_grad=True)
+    x = torch.from_numpy(np.asarray(logits, dtype=np.float64))
+    torch.nn.functional.cross_entropy(x / log_tau.exp(), torch.from_numpy(labels)).backward()
+    return log_tau.grad.item()
+
+
+def torch_lbfgs_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """τ fitted as Guo et al.'s code does it: LBFGS on the NLL, here over log τ, in float64."""
+    torch = pytest.importorskip("torch")
+    x = torch.from_numpy(np.asarray(logits, dtype=np.float64))
+    y = torch.from_numpy(labels)
+    log_tau = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_tau], lr=1, max_iter=200, tolerance_grad=1e-14,
+                                  tolerance_change=1e-16, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x / log_tau.exp(), y)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return log_tau.exp().item()
+
+
+def test_fit_temperature_by_hand_for_identical_logits() -> None:
+    # four samples with logits (0, 2), three labelled 1: the best softmax(x/τ) gives class 1 the
+    # labels' frequency 3/4, so sigmoid(2/τ) = 3/4, 2/τ = log 3
+    logits = np.tile([0.0, 2.0], (4, 1))
+    labels = np.array([1, 1, 1, 0])
+    assert calibration.fit_temperature(logits, labels) == pytest.approx(2 / math.log(3), rel=1e-12)
+    for gap, share in ((0.5, 0.6), (3.0, 0.9), (10.0, 0.55)):
+        n_right = round(100 * share)
+        many = np.tile([0.0, gap], (100, 1))
+        labels = np.array([1] * n_right + [0] * (100 - n_right))
+        expected = gap / math.log(share / (1 - share))
+        assert calibration.fit_temperature(many, labels) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype"),
+    [((400, 3), np.float64), ((400, 3), np.float32), ((50, 5, 4), np.float64),
+     ((20, 4, 3, 2), np.float32), ((7,), np.float64)],
+)
+def test_fit_temperature_agrees_with_a_torch_optimisation(shape, dtype) -> None:
+    rng = np.random.default_rng(sum(shape))
+    logits = (4 * rng.normal(size=shape)).astype(dtype)
+    class_axis = 0 if len(shape) == 1 else 1
+    labels = np.argmax(logits, axis=class_axis)
+    wrong = rng.random(labels.shape) < 0.3  # 30 % of the labels drawn at random
+    labels = np.where(wrong, rng.integers(0, shape[class_axis], labels.shape), labels)
+    if len(shape) == 1:
+        labels = np.array(np.argsort(logits)[-2])  # one sample: its second-largest logit
+    tau = calibration.fit_temperature(logits, labels)
+    assert isinstance(tau, float) and tau > 0
+    assert tau == pytest.approx(torch_lbfgs_temperature(logits, labels), rel=1e-6)
+
+
+@st.composite
+def temperature_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of 1 to 4 dimensions (float32 or float64, scale ~1, ~30 or ~1e4) and labels that
+    follow the largest logit with a drawn probability, otherwise drawn at random."""
+    logits, _ = draw(logit_arrays())
+    class_axis = 0 if logits.ndim == 1 else 1
+    rng = draw(generators())
+    follow = draw(st.sampled_from([0.0, 0.5, 0.8, 0.95, 1.0]))
+    labels = np.argmax(logits, axis=class_axis)
+    random = rng.integers(0, logits.shape[class_axis], labels.shape)
+    labels = np.where(rng.random(labels.shape) < follow, labels, random).astype(np.int64)
+    return logits, labels
+
+
+@MANY
+@given(temperature_cases())
+def test_fit_temperature_minimises_torch_cross_entropy(case) -> None:
+    logits, labels = case
+    scale = float(np.max(np.abs(logits))) or 1.0
+    try:
+        tau = calibration.fit_temperature(logits, labels)
+    except ValueError as error:  # then the NLL has no minimum at a finite τ > 0
+        grid = scale * np.logspace(-4, 4, 33)
+        nll = np.array([torch_nll(logits, labels, t) for t in grid])
+        tolerance = 1e-9 * (1 + np.abs(nll))
+        if "does not depend" in str(error):
+            np.testing.assert_allclose(nll, nll[0], rtol=1e-12, atol=1e-12)
+        elif "τ → ∞" in str(error):
+            assert np.all(np.diff(nll) <= tolerance[1:])  # falls as τ grows
+        else:
+            assert "τ → 0" in str(error)
+            assert np.all(np.diff(nll) >= -tolerance[1:])  # rises as τ grows
+        return
+    assert tau > 0 and math.isfinite(tau)
+    best = torch_nll(logits, labels, tau)
+    assert abs(torch_slope(logits, labels, tau)) <= 1e-9 * (1 + abs(best))
+    for other in tau * np.array([0.5, 0.99, 0.9999, 1.0001, 1.01, 2.0]):
+        assert best <= torch_nll(logits, labels, other) + 1e-12 * (1 + abs(best))
+
+
+@SOME
+@given(temperature_cases(), st.sampled_from([0.25, 3.0, 1000.0]))
+def test_fit_temperature_scales_with_the_logits_and_keeps_every_prediction(case, factor) -> None:
+    logits, labels = case
+    logits = logits.astype(np.float64)
+    try:
+        tau = calibration.fit_temperature(logits, labels)
+    except ValueError:
+        with pytest.raises(ValueError):
+            calibration.fit_temperature(factor * logits, labels)
+        return
+    assert calibration.fit_temperature(factor * logits, labels) == pytest.approx(
+        factor * tau, rel=1e-9
+    )
+    class_axis = 0 if logits.ndim == 1 else 1
+    np.testing.assert_array_equal(
+        np.argmax(logits / tau, axis=class_axis), np.argmax(logits, axis=class_axis)
+    )
+
+
+def test_fit_temperature_invariances() -> None:
+    rng = np.random.default_rng(5)
+    logits = 3 * rng.normal(size=(200, 4))
+    labels = np.where(rng.random(200) < 0.7, logits.argmax(axis=1), rng.integers(0, 4, 200))
+    tau = calibration.fit_temperature(logits, labels)
+    shifted = logits + rng.normal(scale=10, size=(200, 1))  # a constant per sample
+    order = rng.permutation(200)
+    classes = rng.permutation(4)  # class c becomes classes[c]
+    relabelled = np.empty_like(logits)
+    relabelled[:, classes] = logits
+    for other_logits, other_labels in (
+        (shifted, labels),
+        (logits[order], labels[order]),
+        (relabelled, classes[labels]),
+        (np.concatenate([logits, logits]), np.concatenate([labels, labels])),
+    ):
+        assert calibration.fit_temperature(other_logits, other_labels) == pytest.approx(
+            tau, rel=1e-9
+        )
+    float32 = logits.astype(np.float32)
+    assert calibration.fit_temperature(float32, labels) == calibration.fit_temperature(
+        float32.astype(np.float64), labels
+    )
+    # as F.cross_entropy: classes on axis 1, every other position a sample
+    images = logits.reshape(50, 4, 4).transpose(0, 2, 1)  # (N, C, d) with N·d = 200 samples
+    pixel_labels = labels.reshape(50, 4)
+    assert calibration.fit_temperature(images, pixel_labels) == pytest.approx(tau, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("logits", "labels", "pattern"),
+    [
+        (np.zeros((3, 4)), [0, 1, 2], r"logits are all equal, so the NLL does not depend"),
+        ([[0.0, 1.0], [2.0, 0.0]], [1, 0], r"every label has the largest logit .* τ → 0"),
+        ([[0.0, 1.0], [1.0, 1.0]], [1, 0], r"ties included\), so the NLL keeps falling as τ → 0"),
+        ([[0.0, 1.0], [2.0, 0.0]], [0, 1], r"no larger than the mean logit.* τ → ∞"),
+        ([1.0, 2.0, 0.0], 1, r"largest logit .* τ → 0"),
+        ([1.0, 2.0, 0.0], 2, r"τ → ∞"),
+    ],
+)
+def test_fit_temperature_says_when_no_temperature_minimises(logits, labels, pattern) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        calibration.fit_temperature(logits, labels)
+
+
+@pytest.mark.parametrize(
+    ("logits", "labels", "error", "pattern"),
+    [
+        ("1 2", [0], TypeError, r"logits must be a number or an array of numbers, got a string"),
+        (None, [0], TypeError, r"logits must be .* got None"),
+        ([[1, 2], [3, 4]], [0, 1], TypeError, r"logits must be a floating-point array"),
+        (2.0, 0, ValueError, r"logits must have at least one dimension"),
+        (np.zeros((0, 3)), np.zeros(0, np.int64), ValueError, r"at least one sample and one class"),
+        (np.zeros((2, 0)), [0, 0], ValueError, r"at least one sample and one class"),
+        ([[0.0, math.nan]], [0], ValueError, r"logits must hold finite logits, got nan"),
+        ([[0.0, math.inf]], [0], ValueError, r"finite logits, got inf"),
+        ([[0.5 + 0j, 0.5]], [0], TypeError, r"logits must hold real numbers"),
+        ([[0.0, 1.0]], [0.0], TypeError, r"integer class indices, got dtype float64"),
+        ([[0.0, 1.0]], [True], TypeError, r"labels must hold integer .* got dtype bool"),
+        ([[0.0, 1.0], [1.0, 0.0]], [0], ValueError,
+         r"labels must have shape \(2,\), the shape of logits \(2, 2\) without its class axis "
+         r"\(axis 1\), got shape \(1,\)"),
+        (np.zeros((2, 3, 4)), np.zeros((2, 3), np.int64), ValueError,
+         r"labels must have shape \(2, 4\)"),
+        ([[0.0, 1.0]], [2], ValueError, r"class indices in \[0, C\) = \[0, 2\), got 2"),
+        ([[0.0, 1.0]], [-100], ValueError, r"\[0, 2\), got -100"),
+        ([[0.0, 1.0]], None, TypeError, r"labels must be .* got None"),
+    ],
+)
+def test_fit_temperature_bad_input(logits, labels, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        calibration.fit_temperature(logits, labels)

@@ -18,10 +18,12 @@ import pytest
 
 from helpers import lessons
 from helpers.explorer import REDRAW_GOAL_SECONDS, Explorer, sweep_seconds
-from tests.lessons import test_training_with_cross_entropy
+from tests.lessons import test_calibration_and_temperature, test_training_with_cross_entropy
 
 #: Explorers whose data come from their notebook (trained models): built from the test's data.
 WITH_DATA: dict[str, Callable[[], Explorer]] = {
+    "calibration_and_temperature.temperature_explorer":
+        test_calibration_and_temperature.make_explorer,
     "training_with_cross_entropy.training_checkpoints_explorer":
         lambda: test_training_with_cross_entropy.make_explorer()[0],
 }
