@@ -1,11 +1,16 @@
-"""Figures, explorers and exercise checks of ``notebooks/11_cross_entropy_at_scale.ipynb``.
+"""Figures, explorers and exercise checks of
+``notebooks/13_cross_entropy_for_language_models.ipynb``.
 
-Lesson 11 · Cross-entropy at LLM scale: the loss that does not fit in memory.
+Lesson 13 · Cross-entropy for language models: what the loss of a language model measures
+(nats, perplexity, bits per character, the mean over tokens), a character-level bigram model,
+and what the logits cost at scale.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
@@ -15,32 +20,74 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from helpers import losses
 from helpers.explorer import Explorer
-from helpers.feedback import (
-    Feedback,
-    check_function,
-    check_number,
-)
+from helpers.feedback import Feedback, check_function, check_number
 from helpers.figures import COLORS, new_figure
+
+#: The lesson's text: an English essay written for this series, about 5,500 characters.
+TEXT_FILE = Path(__file__).with_name("lighthouse_keeper.txt")
+
+
+def load_text() -> str:
+    """The lesson's text, lower-cased, every run of white space (line breaks too) one space."""
+    return re.sub(r"\s+", " ", TEXT_FILE.read_text(encoding="utf-8").lower()).strip()
+
+
+def _shown(character: str) -> str:
+    """A character as a tick label: the space as ``_``."""
+    return "_" if character == " " else character
+
+
+def bigram_figure(
+    losses: np.ndarray, minimum: float, probabilities: np.ndarray, alphabet: str
+) -> Figure:
+    r"""Left: the training loss of the bigram table per step of gradient descent, from the
+    uniform model's :math:`\ln C` down to ``minimum``, the loss of the count-based estimate.
+    Right: the learned table :math:`q(\text{next} \mid \text{current})`, one row per current
+    character (the space shown as ``_``)."""
+    losses = np.asarray(losses, dtype=np.float64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    size = len(alphabet)
+    figure, (ax_loss, ax_table) = new_figure(2, figsize=(10.0, 4.4))
+    ax_loss.plot(np.arange(1, losses.size + 1), losses, color=COLORS["model"],
+                 label="gradient descent on the logits")
+    ax_loss.axhline(minimum, color=COLORS["target"], linestyle="--",
+                    label="count-based estimate")
+    ax_loss.axhline(math.log(size), color=COLORS["reference"], linestyle=":",
+                    label=rf"uniform: $\ln C$, $C = {size}$")
+    ax_loss.set(xscale="log", xlabel="step", ylabel="training loss [nats per character]",
+                title="training the bigram table")
+    ax_loss.legend(fontsize=8)
+    image = ax_table.imshow(probabilities, cmap="Greys", vmin=0, vmax=1)
+    ax_table.grid(False)
+    ticks = np.arange(size)
+    labels = [_shown(character) for character in alphabet]
+    ax_table.set_xticks(ticks, labels, fontsize=7)
+    ax_table.set_yticks(ticks, labels, fontsize=7)
+    ax_table.set(xlabel="next character", ylabel="current character",
+                 title=r"$q(\mathrm{next} \mid \mathrm{current})$")
+    figure.colorbar(image, ax=ax_table, shrink=0.8, label="probability")
+    return figure
+
 
 #: Vocabulary sizes of well-known language models, marked on the memory figures.
 VOCABULARIES = {"Llama 2": 32000, "GPT-2": 50257, "Llama 3": 128256, "Gemma 2": 256000}
 
 
 def logits_memory_axes(ax: Axes, vocabulary: np.ndarray) -> tuple[Line2D, Line2D, Line2D, Line2D]:
-    r"""Empty artists for the logits-memory explorer, over fixed log-log axes (GB vs :math:`V`):
-    the naive logits :math:`T V b`, logits plus their gradient :math:`2 T V b`, the chunked
-    version's one block :math:`c V b`, and the points at the current vocabulary size. The
+    r"""Empty artists for the logits-memory explorer, over fixed log-log axes (GB vs :math:`C`):
+    the naive logits :math:`NT \cdot C \cdot b` (:math:`NT` tokens, :math:`b` bytes per number),
+    logits plus their gradient, the chunked version's one block :math:`c \cdot C \cdot b`, and the
+    points at the current vocabulary size. The
     vocabularies of :data:`VOCABULARIES` and an 80 GB accelerator are marked."""
     placeholder = np.ones_like(vocabulary, dtype=np.float64)  # until update; 1: log axes
     (logits,) = ax.plot(vocabulary, placeholder, color=COLORS["model"], animated=True,
-                        label=r"naive: logits $T \cdot V \cdot b$")
+                        label=r"naive: logits $NT \cdot C \cdot b$")
     (with_gradient,) = ax.plot(vocabulary, placeholder, "--", color=COLORS["model"],
                                animated=True,
-                               label=r"naive: logits + gradient $2\,T \cdot V \cdot b$")
+                               label=r"naive: logits + gradient $2\,NT \cdot C \cdot b$")
     (block,) = ax.plot(vocabulary, placeholder, color=COLORS["target"], animated=True,
-                       label=r"chunked: one block $c \cdot V \cdot b$")
+                       label=r"chunked: one block $c \cdot C \cdot b$")
     (points,) = ax.plot([], [], "o", color=COLORS["neutral"], markersize=6, animated=True)
     ax.axhline(80, color=COLORS["reference"], linestyle=":", linewidth=1)
     ax.text(vocabulary[-1] / 1.15, 95, "80 GB: one large GPU", color=COLORS["reference"],
@@ -50,7 +97,7 @@ def logits_memory_axes(ax: Axes, vocabulary: np.ndarray) -> tuple[Line2D, Line2D
         ax.text(size * 1.04, 2e-4, name, rotation=90, fontsize=7, color=COLORS["neutral"],
                 va="bottom")
     ax.set(xscale="log", yscale="log", xlim=(vocabulary[0], vocabulary[-1]), ylim=(1e-4, 1e4),
-           xlabel="vocabulary size $V$", ylabel="memory [GB = $10^9$ bytes]")
+           xlabel="vocabulary size $C$", ylabel="memory [GB = $10^9$ bytes]")
     ax.legend(loc="upper left", fontsize=8)
     return logits, with_gradient, block, points
 
@@ -91,7 +138,7 @@ def chunked_benchmark_figure(results: dict) -> Figure:
     ax_memory.legend(handles, [label for label, _ in kinds.values()], fontsize=7, loc="upper right")
     config = results["config"]
     figure.suptitle(
-        f"T = {config['tokens']}, H = {config['hidden']}, V = {config['vocab']}, "
+        f"{config['tokens']} tokens, H = {config['hidden']}, C = {config['vocab']}, "
         f"{config['dtype']}, {results['machine']['cores']} CPU cores", fontsize=9,
     )
     return figure
@@ -107,13 +154,14 @@ def _bytes_text(n_bytes: float) -> str:
 
 
 def logits_memory_explorer() -> Explorer:
-    r"""Memory of the logits :math:`Z = X W^\top` against the vocabulary size :math:`V`.
+    r"""Memory of the logits :math:`x = h W^\top` against the vocabulary size :math:`C`.
 
-    Naive: the logits hold :math:`T \cdot V` numbers of :math:`b` bytes, and their gradient as
-    many again (PyTorch's ``F.cross_entropy`` keeps about three such tensors at its peak).
-    Chunked by blocks of :math:`c` tokens: one block of :math:`\min(c, T) \cdot V` numbers at a
-    time. Sliders: tokens :math:`T`, vocabulary :math:`V`, bytes per number, chunk size
-    :math:`c`; the curves are drawn for all :math:`V`, the points mark the chosen one.
+    Naive: the logits of :math:`NT` tokens hold :math:`NT \cdot C` numbers of :math:`b` bytes,
+    and their gradient as many again (PyTorch's ``F.cross_entropy`` keeps about three such
+    tensors at its peak). Chunked by blocks of :math:`c` tokens: one block of
+    :math:`\min(c, NT) \cdot C` numbers at a time. Sliders: tokens :math:`NT`, vocabulary
+    :math:`C`, bytes per number, chunk size :math:`c`; the curves are drawn for all :math:`C`,
+    the points mark the chosen one.
     """
     grid = np.geomspace(1e3, 1e6, 200)
 
@@ -131,11 +179,11 @@ def logits_memory_explorer() -> Explorer:
             points.set_data(
                 [vocabulary] * 3, [logits_bytes / 1e9, 2 * logits_bytes / 1e9, block_bytes / 1e9]
             )
-            saving = "c ≥ T: one block, no saving"
+            saving = "c ≥ NT: one block, no saving"
             if rows < tokens:
                 saving = f"1/{tokens / rows:g} of the logits"
             return (
-                f"T = {tokens:,} tokens × V = {vocabulary:,} × {bytes_per_number} bytes: "
+                f"NT = {tokens:,} tokens × C = {vocabulary:,} × {bytes_per_number} bytes: "
                 f"logits {_bytes_text(logits_bytes)}, with their gradient "
                 f"{_bytes_text(2 * logits_bytes)}; chunked, one block of {rows:,} tokens: "
                 f"{_bytes_text(block_bytes)} ({saving})"
@@ -146,11 +194,11 @@ def logits_memory_explorer() -> Explorer:
     style = {"description_width": "initial"}
     controls = {
         "tokens": ipywidgets.SelectionSlider(
-            options=[2**k for k in range(9, 18)], value=8192, description="tokens T", style=style
+            options=[2**k for k in range(9, 18)], value=8192, description="tokens NT", style=style
         ),
         "vocabulary": ipywidgets.SelectionSlider(
             options=[8192, 16384, 32000, 50257, 65536, 128256, 256000, 512000],
-            value=128256, description="vocabulary V", style=style,
+            value=128256, description="vocabulary C", style=style,
         ),
         "bytes_per_number": ipywidgets.Dropdown(
             options=[("float32 (4 bytes)", 4), ("bfloat16 (2 bytes)", 2)], value=4,
@@ -163,62 +211,95 @@ def logits_memory_explorer() -> Explorer:
     return Explorer("Memory of the logits", controls, build, figsize=(7.6, 3.8))
 
 
-def check_logits_gigabytes(answer: Any) -> Feedback:
-    r"""Exercise 11.1: the memory, in GB (:math:`10^9` bytes), of float32 logits for
-    :math:`T = 8192` tokens and Llama 3's vocabulary :math:`V = 128256`:
-    :math:`T \cdot V \cdot 4 / 10^9`."""
-    n_bytes = 8192 * 128256 * 4
+#: Exercise 13.1: a model's mean loss per token (nats), and its validation text's tokens and
+#: characters.
+LOSS_PER_TOKEN, TOKENS, CHARACTERS = 2.5, 2_500, 10_000
+
+
+def check_bits_per_character(answer: Any) -> Feedback:
+    r"""Exercise 13.1: bits per character of a model whose mean loss is
+    :data:`LOSS_PER_TOKEN` nats per token on a text of :data:`CHARACTERS` characters cut into
+    :data:`TOKENS` tokens: total bits :math:`=` tokens · loss / ln 2, divided by the characters."""
+    total_nats = LOSS_PER_TOKEN * TOKENS
     mistakes = [
-        (n_bytes / 2**30, "{value:.6g} is the size in GiB (2^30 bytes).",
-         "The exercise asks for GB = 10^9 bytes, as GPU memory is quoted."),
-        (n_bytes, "{value:.6g} is the size in bytes.", "Divide by 10^9."),
+        (LOSS_PER_TOKEN / math.log(2), "{value:.4g} is the bits per token.",
+         "Spread the total bits over the characters: multiply by the tokens, divide by the "
+         "characters."),
+        (total_nats / CHARACTERS, "{value:.4g} is in nats per character.",
+         "A bit is ln 2 nats: divide by ln 2 to change the unit."),
+        (total_nats / CHARACTERS / math.log(10), "{value:.4g} is in bans (base 10).",
+         "Bits are base 2: divide nats by ln 2, not ln 10."),
+        (LOSS_PER_TOKEN / math.log(2) * CHARACTERS / TOKENS,
+         "{value:.4g}: you multiplied by characters per token.",
+         "Bits per character = total bits / characters, and total bits = tokens × bits per "
+         "token."),
     ]
     return check_number(
-        "Exercise 11.1", answer, n_bytes / 1e9, mistakes=mistakes,
-        hint="tokens × vocabulary × 4 bytes per float32 number, divided by 10^9.",
+        "Exercise 13.1", answer, total_nats / math.log(2) / CHARACTERS, mistakes=mistakes,
+        hint="total nats = tokens × loss per token; bits = nats / ln 2; then divide by the "
+        "number of characters.",
     )
 
 
-def check_merged_logsumexp(function: Any) -> Feedback:
-    r"""Exercise 11.2: ``function(a, b)`` merges the log-sum-exps of two disjoint blocks of one
-    row, :math:`a = \log\sum_{v \in A} e^{z_v}` and :math:`b = \log\sum_{v \in B} e^{z_v}`,
-    into :math:`\log\sum_{v \in A \cup B} e^{z_v} = m + \log(e^{a-m} + e^{b-m})`,
-    :math:`m = \max(a, b)`; it must not overflow at 1000 nor underflow at −1000, and an empty
-    block (:math:`-\infty`) must change nothing."""
-    cases = [(0.5, 1.2), (3.0, 3.0), (1000.0, 999.0), (-1000.0, -1001.0), (-math.inf, 2.0),
-             (7.5, -math.inf), (-20.0, 30.0)]
+def _token_mean(token_losses: np.ndarray, target: np.ndarray) -> float:
+    counted = target != -100
+    return float(token_losses[counted].sum() / counted.sum())
+
+
+def _sequence_mean(token_losses: np.ndarray, target: np.ndarray) -> float:
+    counted = target != -100
+    return float(np.mean(np.sum(token_losses * counted, axis=1) / np.sum(counted, axis=1)))
+
+
+def check_token_mean(function: Any) -> Feedback:
+    r"""Exercise 13.2: ``function(token_losses, target)`` returns what ``F.cross_entropy`` with
+    ``reduction='mean'`` returns for a batch of sequences: ``token_losses`` are the ``(N, T)``
+    losses of ``reduction='none'`` (0 where ignored), ``target`` the ``(N, T)`` targets with
+    ``-100`` at the padding; the mean is over the tokens that are not ignored."""
+    rng = np.random.default_rng(13)
+
+    def batch(lengths: list[int], width: int) -> tuple[np.ndarray, np.ndarray]:
+        target = np.full((len(lengths), width), -100)
+        for row, length in enumerate(lengths):
+            target[row, :length] = rng.integers(0, 30, length)
+        token_losses = np.where(target != -100, rng.uniform(0.5, 4.0, target.shape), 0.0)
+        return token_losses, target
+
+    cases = [batch([3, 3], 3), batch([2, 5], 5), batch([1, 4, 6], 8), batch([7], 9)]
     return check_function(
-        "Exercise 11.2", function, lambda a, b: np.logaddexp(a, b), cases,
-        rtol=1e-9, atol=1e-9,
-        hint="take m = max(a, b) out: log(e^a + e^b) = m + log(e^(a−m) + e^(b−m)); "
-        "both exponents are ≤ 0, and one of them is exactly 0.",
+        "Exercise 13.2", function, _token_mean, cases,
+        mistakes=[
+            (_sequence_mean, "You averaged each sequence, then the sequences.",
+             "The mean is over tokens: every counted token weighs the same, whatever the "
+             "length of its sequence. Sum all the losses, divide by the number of counted "
+             "tokens."),
+            (lambda losses, target: float(np.mean(losses)), "You divided by N·T: the padding "
+             "counts in your mean.", "Divide by the number of targets that are not -100."),
+        ],
+        hint="counted = target != -100; sum token_losses over the counted tokens and divide "
+        "by counted.sum().",
     )
 
 
-def check_block_gradient(function: Any) -> Feedback:
-    r"""Exercise 11.3: ``function(z, y, n)`` returns one block of the gradient of the mean
-    cross-entropy with respect to the logits: :math:`G = (\operatorname{softmax}(z) -
-    \operatorname{onehot}(y)) / N` row by row, with zero rows where ``y == -100`` (ignored), and
-    :math:`N` = ``n``, the number of counted tokens of the whole batch (not of the block)."""
-    rng = np.random.default_rng(11)
-    cases = [
-        (np.array([[2.0, 1.0, 0.1]]), np.array([0]), 1),
-        (rng.normal(size=(4, 6)), np.array([5, 0, 2, 2]), 10),
-        (rng.normal(size=(3, 5)), np.array([1, -100, 4]), 7),
-        (np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 999.0]]), np.array([2, 1]), 2),
+#: Exercise 13.3: a batch of N sequences of T tokens, vocabulary C, bytes per bfloat16 number.
+BATCH, POSITIONS, VOCABULARY, BFLOAT16_BYTES = 8, 4096, 256_000, 2
+
+
+def check_logits_gigabytes(answer: Any) -> Feedback:
+    r"""Exercise 13.3: the memory, in GB (:math:`10^9` bytes), of the bfloat16 logits of
+    :data:`BATCH` sequences of :data:`POSITIONS` tokens over Gemma 2's :data:`VOCABULARY`
+    entries: :math:`N \cdot T \cdot C \cdot 2 / 10^9`."""
+    n_bytes = BATCH * POSITIONS * VOCABULARY * BFLOAT16_BYTES
+    mistakes = [
+        (n_bytes / 2**30, "{value:.6g} is the size in GiB (2^30 bytes).",
+         "The exercise asks for GB = 10^9 bytes, as accelerator memory is quoted."),
+        (n_bytes, "{value:.6g} is the size in bytes.", "Divide by 10^9."),
+        (2 * n_bytes / 1e9, "{value:.6g} GB is the size in float32 (4 bytes per number).",
+         "bfloat16 takes 2 bytes per number."),
+        (n_bytes / BATCH / 1e9, "{value:.6g} GB is one sequence's logits.",
+         "The batch holds N = 8 sequences: N·T tokens in all."),
     ]
-
-    def reference(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
-        return losses.cross_entropy_grad(z, y, reduction="sum") / n
-
-    def per_block(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
-        return reference(z, y, max(int((y != -100).sum()), 1))
-
-    return check_function(
-        "Exercise 11.3", function, reference, cases,
-        mistakes=[(per_block, "Your rows are divided by the block's own number of tokens.",
-                   "Divide by n, the number of counted tokens in the whole batch: the mean is "
-                   "over all tokens, and each block contributes its share.")],
-        hint="softmax each row stably (subtract the row maximum), subtract 1 at column y, "
-        "set the rows with y == -100 to 0, divide everything by n.",
+    return check_number(
+        "Exercise 13.3", answer, n_bytes / 1e9, mistakes=mistakes,
+        hint="N × T tokens × C logits each × 2 bytes per bfloat16 number, divided by 10^9.",
     )
