@@ -279,7 +279,7 @@ def chunked_cross_entropy(
     Forward: for each block of ``chunk_size`` tokens, compute the block's logits, their
     log-sum-exp (stable: subtract the row maximum) and the target logit.
 
-    * ``recompute=True`` (the textbook version of notebook 11): keep only the log-sum-exp per
+    * ``recompute=True`` (the textbook version): keep only the log-sum-exp per
       token (``T`` numbers); backward recomputes each block's logits, turns them into the block
       of ``G`` (exp(z - lse), minus 1 at the target, times ``1/N``; zero rows for ignored
       tokens), then ``grad_hidden[block] = G W`` and ``grad_weight += G^T X[block]``. Four

@@ -1,4 +1,5 @@
-"""Notebook 11 (cross-entropy at LLM scale): its explorer, benchmark figure and exercise checks."""
+"""Notebook 13 (cross-entropy for language models): its text, figures, explorer and exercise
+checks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,39 @@ import numpy as np
 import pytest
 
 from helpers.feedback import Feedback
-from helpers.lessons import cross_entropy_at_scale as lesson
+from helpers.lessons import cross_entropy_for_language_models as lesson
 from helpers.scale import DEFAULT_CHUNK_SIZE
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "ce_memory_results.json"
+
+
+# --- the text and the bigram figure -----------------------------------------------------------
+
+
+def test_the_text_is_a_few_thousand_lower_case_characters_with_single_spaces() -> None:
+    text = lesson.load_text()
+    assert 5000 <= len(text) <= 6000
+    assert text == text.lower() == text.strip()
+    assert "  " not in text and "\n" not in text
+    alphabet = sorted(set(text))
+    assert alphabet[0] == " " and set("etaoinshr") <= set(alphabet) and len(alphabet) == 30
+
+
+def test_the_bigram_figure_draws_the_losses_their_two_levels_and_the_table() -> None:
+    alphabet = "ab c"
+    rng = np.random.default_rng(0)
+    table = rng.dirichlet(np.ones(4), size=4)
+    losses = np.linspace(math.log(4), 1.0, 50)
+    figure = lesson.bigram_figure(losses, 1.0, table, alphabet)
+    ax_loss, ax_table = figure.axes[:2]
+    curve, minimum, uniform = ax_loss.lines
+    np.testing.assert_allclose(curve.get_ydata(), losses)
+    np.testing.assert_allclose(curve.get_xdata(), np.arange(1, 51))
+    assert minimum.get_ydata()[0] == 1.0 and uniform.get_ydata()[0] == pytest.approx(math.log(4))
+    (image,) = ax_table.images
+    np.testing.assert_allclose(image.get_array(), table)
+    assert [label.get_text() for label in ax_table.get_xticklabels()] == ["a", "b", "_", "c"]
 
 
 # --- explorer ---------------------------------------------------------------------------------
@@ -33,7 +62,7 @@ def test_explorer_starts_at_llama_3_and_shows_4_20_gb_of_float32_logits() -> Non
         "(tokens=8192, vocabulary=128256, bytes_per_number=4, chunk_size=1024)"
     )
     assert explorer.readout.value == (
-        "T = 8,192 tokens × V = 128,256 × 4 bytes: logits 4.20 GB, with their gradient 8.41 GB; "
+        "NT = 8,192 tokens × C = 128,256 × 4 bytes: logits 4.20 GB, with their gradient 8.41 GB; "
         "chunked, one block of 1,024 tokens: 525 MB (1/8 of the logits)"
     )
     logits, with_gradient, block, points = explorer_lines(explorer)
@@ -69,7 +98,7 @@ def test_every_control_moves_the_points_and_the_readout_by_the_formula(name, val
     )
     rows = min(chunk, tokens)
     np.testing.assert_allclose(block.get_ydata(), rows * block.get_xdata() * width / 1e9)
-    assert f"T = {tokens:,} tokens × V = {vocabulary:,} × {width} bytes" in explorer.readout.value
+    assert f"NT = {tokens:,} tokens × C = {vocabulary:,} × {width} bytes" in explorer.readout.value
     assert f"1/{tokens // chunk} of the logits" in explorer.readout.value
 
 
@@ -78,7 +107,7 @@ def test_a_chunk_as_large_as_the_batch_saves_nothing_and_the_readout_says_so() -
     explorer.controls["tokens"].value = 512
     explorer.controls["chunk_size"].value = 4096
     assert explorer.readout.value.endswith(
-        "one block of 512 tokens: 263 MB (c ≥ T: one block, no saving)"
+        "one block of 512 tokens: 263 MB (c ≥ NT: one block, no saving)"
     )
     logits, _, block, _ = explorer_lines(explorer)
     np.testing.assert_allclose(block.get_ydata(), logits.get_ydata())
@@ -137,30 +166,15 @@ def test_the_committed_benchmark_results_meet_the_goals_and_the_figure_shows_the
 # --- exercise checks --------------------------------------------------------------------------
 
 
-def merge_logsumexp(a, b):
-    m = max(a, b)
-    return m + math.log(math.exp(a - m) + math.exp(b - m))
+def mean_loss(token_losses, target):
+    counted = target != -100
+    return token_losses[counted].sum() / counted.sum()
 
 
-def block_gradient(z, y, n):
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    counted = y != -100
-    rows = np.arange(len(y))[counted]
-    p[rows, y[counted]] -= 1.0
-    p[~counted] = 0.0
-    return p / n
-
-
-def block_gradient_in_place(z, y, n):  # modifies its input: the check must hand it copies
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    counted = y != -100
-    z[np.arange(len(y))[counted], y[counted]] -= 1.0
-    z[~counted] = 0.0
-    z /= n
-    return z
+def mean_loss_in_place(token_losses, target):  # writes into its input: the check hands it copies
+    token_losses[target == -100] = 0.0
+    token_losses /= (target != -100).sum()
+    return token_losses.sum()
 
 
 def raises(*_args):
@@ -169,86 +183,84 @@ def raises(*_args):
 
 #: One correct answer per check (tests/lessons/test_checkers.py uses them too).
 SOLUTIONS = {
-    "check_logits_gigabytes": 8192 * 128256 * 4 / 1e9,
-    "check_merged_logsumexp": merge_logsumexp,
-    "check_block_gradient": block_gradient,
+    "check_bits_per_character": 2500 * 2.5 / math.log(2) / 10_000,
+    "check_token_mean": mean_loss,
+    "check_logits_gigabytes": 8 * 4096 * 256000 * 2 / 1e9,
 }
 
 
 def test_solutions_are_correct() -> None:
     for check, solution in SOLUTIONS.items():
         assert getattr(lesson, check)(solution).correct
-    assert lesson.check_logits_gigabytes(4.2027).correct  # four significant digits
-    assert lesson.check_merged_logsumexp(np.logaddexp).correct
-    assert lesson.check_block_gradient(block_gradient_in_place).correct
+    assert lesson.check_bits_per_character(0.9017).correct  # four significant digits
+    assert lesson.check_token_mean(mean_loss_in_place).correct
+    assert lesson.check_logits_gigabytes(16.78).correct
 
 
 def not_yet(feedback: Feedback) -> str:
     assert isinstance(feedback, Feedback) and not feedback.correct
     text = str(feedback)
-    assert text.startswith("✗ Exercise 11.")
+    assert text.startswith("✗ Exercise 13.")
     return text
 
 
-@pytest.mark.parametrize("answer", [None, "abc", [4.2, 4.2], 4.5, float("nan"), 8.405, object()])
-def test_exercise_11_1_rejects_wrong_answers(answer) -> None:
+@pytest.mark.parametrize("answer", [None, "abc", [0.9, 0.9], 0.95, float("nan"), 3.6067, object()])
+def test_exercise_13_1_rejects_wrong_answers(answer) -> None:
+    not_yet(lesson.check_bits_per_character(answer))
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (2.5 / math.log(2), "bits per token"),
+        (2.5 * 2500 / 10_000, "nats per character"),
+        (2.5 * 2500 / 10_000 / math.log(10), "bans"),
+        (2.5 / math.log(2) * 4, "characters per token"),
+    ],
+)
+def test_exercise_13_1_names_the_known_mistakes(answer, said) -> None:
+    assert said in not_yet(lesson.check_bits_per_character(answer))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        "abc",
+        2.0,
+        raises,
+        lambda losses, target: losses.sum(),  # the sum
+        lambda losses, target: [mean_loss(losses, target)] * 2,  # wrong shape
+        lambda losses, target: losses.max(),
+    ],
+)
+def test_exercise_13_2_rejects_wrong_answers(answer) -> None:
+    not_yet(lesson.check_token_mean(answer))
+
+
+def test_exercise_13_2_names_the_per_sequence_mean_and_the_counted_padding() -> None:
+    def per_sequence(losses, target):
+        counted = target != -100
+        return np.mean((losses * counted).sum(axis=1) / counted.sum(axis=1))
+
+    assert "each sequence" in not_yet(lesson.check_token_mean(per_sequence))
+    counts_padding = lesson.check_token_mean(lambda losses, target: losses.mean())
+    assert "padding counts" in not_yet(counts_padding)
+
+
+@pytest.mark.parametrize("answer", [None, "abc", [16.8, 16.8], 16.0, float("nan"), object()])
+def test_exercise_13_3_rejects_wrong_answers(answer) -> None:
     not_yet(lesson.check_logits_gigabytes(answer))
 
 
-def test_exercise_11_1_names_the_unit_mistakes() -> None:
-    assert "GiB" in not_yet(lesson.check_logits_gigabytes(8192 * 128256 * 4 / 2**30))
-    assert "in bytes" in not_yet(lesson.check_logits_gigabytes(8192 * 128256 * 4))
-
-
 @pytest.mark.parametrize(
-    "answer",
+    ("answer", "said"),
     [
-        None,
-        "abc",
-        3.0,
-        raises,
-        lambda a, b: math.log(math.exp(a) + math.exp(b)),  # overflows at 1000
-        lambda a, b: np.log(np.exp(np.float64(a)) + np.exp(np.float64(b))),  # inf/-inf, warns
-        lambda a, b: max(a, b),
-        lambda a, b: a + b,
-        lambda a, b: [merge_logsumexp(a, b)] * 2,  # wrong shape
+        (8 * 4096 * 256000 * 2 / 2**30, "GiB"),
+        (8 * 4096 * 256000 * 2, "in bytes"),
+        (8 * 4096 * 256000 * 4 / 1e9, "float32"),
+        (4096 * 256000 * 2 / 1e9, "one sequence"),
     ],
 )
-def test_exercise_11_2_rejects_wrong_answers(answer) -> None:
-    with np.errstate(all="ignore"):
-        not_yet(lesson.check_merged_logsumexp(answer))
-
-
-def unstable(z, y, n):
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
-    counted = y != -100
-    p[np.arange(len(y))[counted], y[counted]] -= 1.0
-    p[~counted] = 0.0
-    return p / n
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        None,
-        "abc",
-        np.zeros((2, 3)),
-        raises,
-        lambda z, y, n: block_gradient(z, y, n) * n,  # the gradient of the sum
-        lambda z, y, n: block_gradient(z, y, n)[:, :-1],  # wrong shape
-        lambda z, y, n: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True) / n,  # no one-hot
-        lambda z, y, n: block_gradient(z, np.where(y == -100, 0, y), n),  # ignored rows kept
-        unstable,  # nan at logits of 1000
-    ],
-)
-def test_exercise_11_3_rejects_wrong_answers(answer) -> None:
-    with np.errstate(all="ignore"):
-        not_yet(lesson.check_block_gradient(answer))
-
-
-def test_exercise_11_3_says_when_a_block_is_divided_by_its_own_token_count() -> None:
-    def per_block(z, y, n):
-        return block_gradient(z, y, max(int((y != -100).sum()), 1))
-
-    assert "block's own number of tokens" in not_yet(lesson.check_block_gradient(per_block))
+def test_exercise_13_3_names_the_known_mistakes(answer, said) -> None:
+    assert said in not_yet(lesson.check_logits_gigabytes(answer))
