@@ -20,8 +20,10 @@ SERIES = [
     "07_cross_entropy_loss_in_pytorch.ipynb",
     "08_label_smoothing.ipynb",
     "09_training_with_cross_entropy.ipynb",
-    "10_binary_cross_entropy.ipynb",
-    "11_cross_entropy_at_scale.ipynb",
+    "10_calibration.ipynb",
+    "11_distillation.ipynb",
+    "12_binary_cross_entropy_and_focal_loss.ipynb",
+    "13_cross_entropy_for_language_models.ipynb",
     "A_documents.ipynb",
     "B_errata.ipynb",
 ]
@@ -107,12 +109,7 @@ def test_lesson_has_title_goals_figure_explorer_exercises_and_next_link(name: st
     assert following in source(notebook["cells"][-1]), f"{name}: the last cell links to {following}"
 
 
-# Part 1 of the second edition: the walk from information to label smoothing is lecture-sized.
-# 09-11 are rewritten as lecture-sized notebooks by part 2 and join this list then.
-WALK = [name for name in LESSONS if int(name[:2]) <= 8]
-
-
-@pytest.mark.parametrize("name", WALK)
+@pytest.mark.parametrize("name", LESSONS)
 def test_lesson_is_lecture_sized_and_about_the_ideas(name: str) -> None:
     measured = lesson_size.size(NOTEBOOKS / name)
     assert measured.words <= lesson_size.MAX_WORDS, f"{name}: {measured.words} words"
