@@ -37,10 +37,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
     "log_sigmoid",
-    "naive_bce_float32",
     "sigmoid",
     "sigmoid_focal_loss",
-    "stable_bce_float32",
 ]
 
 #: The floor PyTorch puts under each log in :func:`binary_cross_entropy`: ``max(log p, −100)``,
@@ -260,32 +258,3 @@ def sigmoid_focal_loss(
         alpha_t = arguments.alpha * y + (1 - arguments.alpha) * (1 - y)
         losses = (alpha_t * losses).astype(dtype, copy=False)
     return reduce(losses, arguments.reduction, np.asarray(losses.size, dtype=dtype))
-
-
-# --------------------------------------------------------------------------------------------
-# the two ways a float32 model gets its BCE (notebook 10)
-# --------------------------------------------------------------------------------------------
-
-
-def naive_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
-    r"""``BCELoss(sigmoid(x), y)`` per element in float32, as a model ending in a sigmoid gets it.
-
-    .. math:: p = \operatorname{fl}_{32}\big(\sigma(x)\big), \qquad
-              \ell = -\big[y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100)\big]
-
-    The sigmoid is rounded to float32 first: for x > 16.64 it is exactly 1.0, so with y = 0 the
-    loss is the clamp, 100, whatever x is; for x < -88.72 it underflows to 0 (e^{-x} overflows),
-    so with y = 1 the loss is 100 as well.
-    """
-    x = np.asarray(logits, dtype=np.float32)
-    p = sigmoid(x)
-    y = np.full(x.shape, target, dtype=np.float32)
-    return np.asarray(binary_cross_entropy(p, y, reduction="none"))
-
-
-def stable_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
-    r"""``BCEWithLogitsLoss(x, y)`` per element in float32:
-    :math:`\ell = (1 - y)\,x + \operatorname{softplus}(-x)`, exact for any x."""
-    x = np.asarray(logits, dtype=np.float32)
-    y = np.full(x.shape, target, dtype=np.float32)
-    return np.asarray(binary_cross_entropy_with_logits(x, y, reduction="none"))

@@ -1,4 +1,5 @@
-"""Notebook 10 (binary cross-entropy): its figure, its explorer and its exercise checks."""
+"""Notebook 12 (binary cross-entropy and focal loss): its figure, its explorer and its exercise
+checks, against torch (the focal loss as torchvision's code computes it)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,59 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import binary
-from helpers.explorer import Explorer
-from helpers.lessons import binary_cross_entropy as lesson
+from helpers.lessons import binary_cross_entropy_and_focal_loss as lesson
+from tests.test_binary import torchvision_sigmoid_focal_loss
 
 torch.set_num_threads(1)
+
+
+def paper_focal_loss(p_t: np.ndarray, gamma: float, alpha_t: float = 1.0) -> np.ndarray:
+    """−α_t (1 − p_t)^γ log p_t, in float64 torch."""
+    p_t_tensor = torch.as_tensor(p_t, dtype=torch.float64)
+    return (-alpha_t * (1 - p_t_tensor) ** gamma * torch.log(p_t_tensor)).numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# the focal loss of p_t, the toy batch
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize(("alpha", "label"), [(-1.0, 1.0), (0.25, 1.0), (0.25, 0.0), (1.0, 0.0)])
+def test_focal_loss_of_p_t_is_the_papers_formula(gamma: float, alpha: float, label: float) -> None:
+    p_t = np.linspace(0.01, 0.99, 99)
+    alpha_t = 1.0 if alpha < 0 else (alpha if label == 1.0 else 1 - alpha)
+    np.testing.assert_allclose(lesson.focal_loss_of_p_t(p_t, gamma, alpha, label),
+                               paper_focal_loss(p_t, gamma, alpha_t), rtol=1e-10, atol=1e-300)
+
+
+def torch_toy_batch(gamma: float, alpha: float, positives=lesson.TOY_POSITIVES,
+                    negatives=lesson.TOY_NEGATIVES) -> tuple[float, float]:
+    """The toy batch built as the notebook builds it, through torchvision's code."""
+    (n_positive, p_positive), (n_negative, p_negative) = positives, negatives
+    logits = torch.cat([
+        torch.full((n_positive,), math.log(p_positive / (1 - p_positive)), dtype=torch.float64),
+        torch.full((n_negative,), math.log((1 - p_negative) / p_negative), dtype=torch.float64),
+    ])
+    labels = torch.cat([torch.ones(n_positive), torch.zeros(n_negative)]).double()
+    loss = torchvision_sigmoid_focal_loss(logits, labels, alpha=alpha, gamma=gamma)
+    return float(loss[:n_positive].sum()), float(loss[n_positive:].sum())
+
+
+@pytest.mark.parametrize(("gamma", "alpha"), [(0.0, -1.0), (0.0, 0.25), (2.0, 0.25), (5.0, 0.9)])
+def test_toy_batch_losses_are_torchvisions(gamma: float, alpha: float) -> None:
+    ours = lesson.toy_batch_losses(gamma, alpha)
+    assert ours == pytest.approx(torch_toy_batch(gamma, alpha), rel=1e-10)
+    assert lesson.TOY_POSITIVES == (10, 0.3) and lesson.TOY_NEGATIVES == (10_000, 0.99)
+
+
+def test_easy_negatives_dominate_the_cross_entropy_and_not_the_focal_loss() -> None:
+    positives, negatives = lesson.toy_batch_losses(0.0, -1.0)
+    assert negatives / (positives + negatives) == pytest.approx(0.893, abs=1e-3)
+    positives, negatives = lesson.toy_batch_losses(2.0, 0.25)
+    assert negatives / (positives + negatives) == pytest.approx(0.005, abs=1e-3)
+    positives, negatives = lesson.toy_batch_losses(0.0, 0.25)  # α alone makes it worse
+    assert negatives / (positives + negatives) > 0.95
 
 
 # --------------------------------------------------------------------------------------------
@@ -21,71 +70,21 @@ torch.set_num_threads(1)
 # --------------------------------------------------------------------------------------------
 
 
-def torch_naive_float32(x: np.ndarray, target: float) -> np.ndarray:
-    logits = torch.from_numpy(np.asarray(x, dtype=np.float32))
-    return F.binary_cross_entropy(
-        torch.sigmoid(logits), torch.full_like(logits, target), reduction="none"
-    ).numpy()
-
-
-def torch_stable_float32(x: np.ndarray, target: float) -> np.ndarray:
-    logits = torch.from_numpy(np.asarray(x, dtype=np.float32))
-    return F.binary_cross_entropy_with_logits(
-        logits, torch.full_like(logits, target), reduction="none"
-    ).numpy()
-
-
-def assert_naive_matches_torch(x: np.ndarray, ours: np.ndarray, target: float) -> None:
-    """NumPy's and torch's float32 sigmoids may differ in the last bit of p; the naive loss
-    -log(p) or -log(1 - p) then differs by up to spacing(p) / p or spacing(p) / (1 - p)."""
-    p = torch.sigmoid(torch.from_numpy(np.asarray(x, dtype=np.float32))).numpy().astype(np.float64)
-    theirs = torch_naive_float32(x, target)
-    room = p if target == 1.0 else 1 - p
-    spacing = np.spacing(np.float32(p)).astype(np.float64)
-    allowed = 2e-6 * np.abs(theirs) + 2 * spacing / np.maximum(room, spacing)
-    assert np.all(np.abs(ours - theirs) <= allowed)
-    assert np.array_equal(ours == 100.0, theirs == 100.0)  # the jumps are at the same place
-
-
-@pytest.mark.parametrize("target", [0.0, 1.0])
-def test_naive_and_stable_curves_are_torchs(target: float) -> None:
-    x = np.linspace(-120.0, 120.0, 4801)
-    np.testing.assert_allclose(
-        binary.stable_bce_float32(x, target), torch_stable_float32(x, target), rtol=2e-6, atol=2e-6
-    )
-    assert_naive_matches_torch(x, binary.naive_bce_float32(x, target), target)
-
-
-def test_where_the_naive_loss_jumps_to_100() -> None:
-    x = np.linspace(0.0, 25.0, 25001)
-    naive = binary.naive_bce_float32(x, 0.0)
-    first = x[np.argmax(naive == 100.0)]
-    assert first == pytest.approx(16.636, abs=1e-3)
-    assert np.all(naive[x >= first] == 100.0) and np.all(naive[x < first] < 17.0)
-    x = np.linspace(-120.0, 0.0, 120001)
-    naive = binary.naive_bce_float32(x, 1.0)
-    last = x[::-1][np.argmax(naive[::-1] == 100.0)]
-    assert last == pytest.approx(-88.723, abs=1e-3)  # sigmoid underflows: e^{-x} overflows
-    assert binary.stable_bce_float32(-120.0, 1.0) == pytest.approx(120.0)
-
-
-def test_bce_figure_shows_both_losses_and_the_jump() -> None:
-    figure = lesson.bce_naive_vs_stable_figure()
-    wide_ax, near_ax = figure.axes
-    assert len(wide_ax.lines) == 5  # four curves and the clamp line
-    stable_y0, naive_y0 = near_ax.lines[:2]
-    x = stable_y0.get_xdata()
-    np.testing.assert_allclose(stable_y0.get_ydata(), torch_stable_float32(x, 0.0), rtol=2e-6)
-    assert_naive_matches_torch(x, naive_y0.get_ydata(), 0.0)
-    notes = [text.get_text() for text in near_ax.texts]
-    assert any("x > 16.64" in note and "100" in note for note in notes)
-    labels = [line.get_label() for line in wide_ax.lines[:4]]
-    assert labels == [
-        "y = 1: BCEWithLogitsLoss(x)",
-        "y = 1: BCELoss(sigmoid(x))",
-        "y = 0: BCEWithLogitsLoss(x)",
-        "y = 0: BCELoss(sigmoid(x))",
-    ]
+def test_focal_loss_figure_draws_the_loss_and_the_ratio_for_each_gamma() -> None:
+    figure = lesson.focal_loss_figure()
+    loss_ax, ratio_ax = figure.axes
+    assert len(loss_ax.lines) == len(ratio_ax.lines) - 1 == len(lesson.GAMMAS)  # + the p_t line
+    assert lesson.GAMMAS == (0.0, 0.5, 1.0, 2.0, 5.0)
+    for gamma, loss_line, ratio_line in zip(lesson.GAMMAS, loss_ax.lines, ratio_ax.lines,
+                                            strict=False):
+        p_t = np.asarray(loss_line.get_xdata())
+        np.testing.assert_allclose(loss_line.get_ydata(), paper_focal_loss(p_t, gamma),
+                                   rtol=1e-10)
+        np.testing.assert_allclose(ratio_line.get_ydata(), (1 - p_t) ** gamma, rtol=1e-10)
+    assert ratio_ax.get_yscale() == "log"
+    assert ratio_ax.lines[-1].get_xdata()[0] == 0.9
+    labels = [line.get_label() for line in loss_ax.lines]
+    assert labels[0] == r"$\gamma = 0$ (cross-entropy)" and labels[3] == r"$\gamma = 2$"
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,68 +92,48 @@ def test_bce_figure_shows_both_losses_and_the_jump() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def softplus(x: np.ndarray | float) -> np.ndarray:
-    return F.softplus(torch.as_tensor(x, dtype=torch.float64)).numpy()
-
-
-def explorer_artists(explorer: Explorer):
-    """The loss panel's four lines, then the expected-loss panel's four (as drawn)."""
-    loss_ax, expected_ax = explorer.figure.axes
-    return (*loss_ax.lines[:4], *expected_ax.lines[:4])
-
-
-def test_pos_weight_explorer_tracks_the_formulas() -> None:
-    explorer = lesson.pos_weight_explorer()
+def test_focal_loss_explorer_tracks_the_formulas() -> None:
+    explorer = lesson.focal_loss_explorer()
     assert repr(explorer) == (
-        "Explorer: pos_weight: the loss of a positive, and the best constant logit "
-        "(logit=2.0, pos_weight=1.0, base_rate=0.05)"
+        "Explorer: focal loss: the focusing exponent gamma and the class weight alpha "
+        "(gamma=2.0, alpha=0.25)"
     )
-    assert "lowest at x* = ln(pπ / (1 − π)) = -2.9444, σ(x*) = 0.0500" in explorer.readout.value
+    assert "the negatives carry 0.5% of the loss" in explorer.readout.value
     before = bytes(explorer.image.value)
-    for logit, pos_weight, base_rate in [
-        (-6.0, 0.2, 0.5),
-        (0.0, 19.0, 0.05),
-        (3.5, 4.0, 0.1),
-        (8.0, 30.0, 0.9),
-    ]:
-        explorer.controls["logit"].value = logit
-        explorer.controls["pos_weight"].value = pos_weight
-        explorer.controls["base_rate"].value = base_rate
-        pos_weight = explorer.controls["pos_weight"].value  # as the log slider rounds it
-        positive, negative, positive_dot, negative_dot, *right_panel = explorer_artists(explorer)
-        expected, optimum, optimum_dot, expected_dot = right_panel
-        grid = positive.get_xdata()
-        theirs = F.binary_cross_entropy_with_logits(
-            torch.from_numpy(grid),
-            torch.ones(len(grid), dtype=torch.float64),
-            pos_weight=torch.tensor(pos_weight, dtype=torch.float64),
-            reduction="none",
-        ).numpy()
-        np.testing.assert_allclose(positive.get_ydata(), theirs, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(negative.get_ydata(), softplus(grid), rtol=1e-12, atol=1e-14)
-        loss_1 = pos_weight * float(softplus(-logit))
-        loss_0 = float(softplus(logit))
-        assert positive_dot.get_ydata()[0] == pytest.approx(loss_1, rel=1e-12)
-        assert negative_dot.get_ydata()[0] == pytest.approx(loss_0, rel=1e-12)
-        assert positive_dot.get_xdata()[0] == negative_dot.get_xdata()[0] == logit
-        mean_curve = base_rate * theirs + (1 - base_rate) * softplus(grid)
-        np.testing.assert_allclose(expected.get_ydata(), mean_curve, rtol=1e-12, atol=1e-14)
-        assert expected_dot.get_ydata()[0] == pytest.approx(
-            base_rate * loss_1 + (1 - base_rate) * loss_0, rel=1e-12
-        )
-        best = math.log(pos_weight * base_rate / (1 - base_rate))
-        assert optimum.get_xdata()[0] == pytest.approx(best)
-        assert optimum_dot.get_xdata()[0] == pytest.approx(best)
-        if -8 < best < 8:  # the dashed line marks the lowest point of the drawn curve
-            assert abs(grid[np.argmin(mean_curve)] - best) <= grid[1] - grid[0]
-        assert f"loss if y = 1: {loss_1:.4f}, if y = 0: {loss_0:.4f}" in explorer.readout.value
-        assert f"σ(x*) = {1 / (1 + math.exp(-best)):.4f}" in explorer.readout.value
-    assert "x* = ln(pπ / (1 − π)) = +0.0000" not in explorer.readout.value
-    explorer.controls["logit"].value = 0.0
-    explorer.controls["pos_weight"].value = 19.0
-    explorer.controls["base_rate"].value = 0.05
-    assert "x* = ln(pπ / (1 − π)) = +0.0000, σ(x*) = 0.5000" in explorer.readout.value
+    loss_ax, share_ax = explorer.figure.axes
+    cross_entropy, positive, negative = loss_ax.lines[:3]
+    p_t = np.asarray(cross_entropy.get_xdata())
+    np.testing.assert_allclose(cross_entropy.get_ydata(), paper_focal_loss(p_t, 0.0), rtol=1e-10)
+    for gamma, alpha in [(0.0, 0.25), (0.5, 0.75), (2.0, 0.25), (5.0, 1.0), (3.3, 0.0)]:
+        explorer.controls["gamma"].value = gamma
+        explorer.controls["alpha"].value = alpha
+        np.testing.assert_allclose(positive.get_ydata(), paper_focal_loss(p_t, gamma, alpha),
+                                   rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(negative.get_ydata(),
+                                   paper_focal_loss(p_t, gamma, 1 - alpha), rtol=1e-10,
+                                   atol=1e-300)
+        positives, negatives = torch_toy_batch(gamma, alpha)
+        share = negatives / (positives + negatives)
+        bars = share_ax.patches
+        assert bars[1].get_height() == pytest.approx(share, rel=1e-9)
+        assert bars[0].get_height() == pytest.approx(1 - share, rel=1e-9, abs=1e-12)
+        assert f"positives {positives:.4f}, negatives {negatives:.4f}" in explorer.readout.value
+        assert f"carry {share:.1%} of the loss" in explorer.readout.value
+        assert f"{0.1**gamma:.4g} × the cross-entropy" in explorer.readout.value
+    explorer.controls["gamma"].value = 0.0
+    explorer.controls["alpha"].value = 0.25
+    assert "the negatives carry 96.2% of the loss" in explorer.readout.value
     assert bytes(explorer.image.value) != before
+
+
+def test_focal_loss_explorer_takes_another_toy_batch() -> None:
+    explorer = lesson.focal_loss_explorer(positives=(5, 0.6), negatives=(100, 0.9))
+    positives, negatives = torch_toy_batch(2.0, 0.25, (5, 0.6), (100, 0.9))
+    assert f"positives {positives:.4f}, negatives {negatives:.4f}" in explorer.readout.value
+    labels = [label.get_text() for label in explorer.figure.axes[1].get_xticklabels()]
+    assert labels == ["5 positives\n(p_t = 0.6)", "100 negatives\n(p_t = 0.9)"]
+    explorer.controls["alpha"].value = 0.0  # only the negatives count
+    assert "carry 100.0% of the loss" in explorer.readout.value
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,49 +141,60 @@ def test_pos_weight_explorer_tracks_the_formulas() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def stable_solution(logits, target, pos_weight):
+def focal_solution(logits, targets, alpha, gamma):
+    p = 1 / (1 + np.exp(-logits))
+    p_t = p * targets + (1 - p) * (1 - targets)
     softplus_of_minus_x = np.maximum(-logits, 0) + np.log1p(np.exp(-np.abs(logits)))
-    per_element = (1 - target) * logits + (1 + (pos_weight - 1) * target) * softplus_of_minus_x
-    return per_element.mean()
+    loss = ((1 - targets) * logits + softplus_of_minus_x) * (1 - p_t) ** gamma
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return loss
 
 
-def naive_solution(logits, target, pos_weight):
+def naive_focal(logits, targets, alpha, gamma):
     with np.errstate(all="ignore"):
         p = 1 / (1 + np.exp(-logits))
-        return np.mean(-(pos_weight * target * np.log(p) + (1 - target) * np.log(1 - p)))
+        p_t = p * targets + (1 - p) * (1 - targets)
+        loss = -((1 - p_t) ** gamma) * np.log(p_t)
+    return (alpha * targets + (1 - alpha) * (1 - targets)) * loss if alpha >= 0 else loss
 
 
-def clipped_solution(logits, target, pos_weight):
-    p = np.clip(1 / (1 + np.exp(-np.clip(logits, -30, 30))), 1e-7, 1 - 1e-7)
-    return np.mean(-(pos_weight * target * np.log(p) + (1 - target) * np.log(1 - p)))
+def always_alpha(logits, targets, alpha, gamma):
+    return focal_solution(logits, targets, abs(alpha), gamma)
 
 
-def raises(logits, target, pos_weight):
+def raises(logits, targets, alpha, gamma):
     raise ZeroDivisionError("boom")
 
 
-ANSWER_10_1 = -(math.log(0.9) + math.log(0.8) + math.log(0.4)) / 3
+def _answer_12_2() -> float:
+    p = 1 / (1 + math.exp(-2))
+    first = -0.75 * p**2 * math.log(1 - p)
+    second = -0.25 * (1 - p) ** 2 * math.log(p)
+    return (first + second) / 2
+
+
 #: One correct answer per check (tests/lessons/test_checkers.py uses them too).
 SOLUTIONS = {
-    "check_bce_by_hand": ANSWER_10_1,
     "check_optimal_constant_logit": math.log(4 * 0.1 / 0.9),
-    "check_stable_bce_with_logits": stable_solution,
+    "check_focal_by_hand": _answer_12_2(),
+    "check_sigmoid_focal_loss": focal_solution,
 }
 
 
 def test_exercise_solutions_are_correct() -> None:
     for check, solution in SOLUTIONS.items():
         assert getattr(lesson, check)(solution).correct
-    assert lesson.check_bce_by_hand(
-        F.binary_cross_entropy(torch.tensor([0.9, 0.2, 0.6]), torch.tensor([1.0, 0.0, 0.0]))
-    ).correct
-    assert lesson.check_bce_by_hand(round(ANSWER_10_1, 4)).correct
+    theirs = torchvision_sigmoid_focal_loss(torch.tensor([2.0, 2.0]), torch.tensor([0.0, 1.0]),
+                                            reduction="mean")
+    assert lesson.check_focal_by_hand(theirs).correct
+    assert lesson.check_focal_by_hand(round(_answer_12_2(), 4)).correct
 
 
 @pytest.mark.parametrize(
     ("base_rate", "pos_weight"), [(0.1, 4.0), (0.05, 19.0), (0.5, 1.0), (0.9, 0.25), (0.3, 7.0)]
 )
-def test_the_reference_of_exercise_10_2_minimizes_the_expected_loss(base_rate, pos_weight) -> None:
+def test_the_reference_of_exercise_12_1_minimizes_the_expected_loss(base_rate, pos_weight) -> None:
     best = lesson.optimal_constant_logit(base_rate, pos_weight)
 
     def expected_loss(x: torch.Tensor) -> torch.Tensor:  # torch's loss, not the helpers'
@@ -221,48 +211,47 @@ def test_the_reference_of_exercise_10_2_minimizes_the_expected_loss(base_rate, p
 
 
 def test_checks_name_the_typical_mistakes() -> None:
-    total = -(math.log(0.9) + math.log(0.8) + math.log(0.4))
-    feedback = lesson.check_bce_by_hand(total)
-    assert not feedback and "sum of the three losses" in feedback.message
     feedback = lesson.check_optimal_constant_logit(4 / 13)
     assert not feedback and "is the probability σ(x*)" in feedback.message
     feedback = lesson.check_optimal_constant_logit(math.log(0.1 / 0.9))
     assert not feedback and "without pos_weight" in feedback.message
-
-
-@pytest.mark.parametrize(
-    "answer", [None, "abc", [1.0, 2.0], np.zeros((2, 2)), 0.4, -math.log(0.9), float("nan")]
-)
-def test_bce_by_hand_answers_not_yet_without_raising(answer) -> None:
-    feedback = lesson.check_bce_by_hand(answer)
-    assert not feedback.correct and str(feedback).startswith("✗ Exercise 10.1")
+    x, y = torch.tensor([2.0, 2.0]), torch.tensor([0.0, 1.0])
+    for wrong, words in [
+        (torchvision_sigmoid_focal_loss(x, y, reduction="sum"), "That is the sum"),
+        (F.binary_cross_entropy_with_logits(x, y), "plain binary cross-entropy"),
+        (torchvision_sigmoid_focal_loss(x, y, alpha=0.75, reduction="mean"), "α_t is swapped"),
+        (torchvision_sigmoid_focal_loss(x, y, alpha=-1, reduction="mean"), "without α"),
+    ]:
+        feedback = lesson.check_focal_by_hand(wrong)
+        assert not feedback and words in feedback.message
 
 
 @pytest.mark.parametrize("answer", [None, "abc", [0.1, 0.2], 0.0, -0.8, float("inf")])
 def test_optimal_constant_logit_answers_not_yet_without_raising(answer) -> None:
     feedback = lesson.check_optimal_constant_logit(answer)
-    assert not feedback.correct and str(feedback).startswith("✗ Exercise 10.2")
+    assert not feedback.correct and str(feedback).startswith("✗ Exercise 12.1")
+
+
+@pytest.mark.parametrize("answer", [None, "abc", [0.1, 0.2], 0.0, 1.2376, float("nan")])
+def test_focal_by_hand_answers_not_yet_without_raising(answer) -> None:
+    feedback = lesson.check_focal_by_hand(answer)
+    assert not feedback.correct and str(feedback).startswith("✗ Exercise 12.2")
 
 
 @pytest.mark.parametrize(
     "function",
-    [
-        None,
-        "abc",
-        raises,
-        naive_solution,
-        clipped_solution,
-        lambda x, y, p: 0.0,
-        lambda x, y, p: np.zeros(np.shape(x)),
-    ],
+    [None, "abc", raises, naive_focal, always_alpha, lambda x, y, a, g: 0.0,
+     lambda x, y, a, g: np.zeros(np.shape(x))],
 )
-def test_stable_bce_check_answers_not_yet_without_raising(function) -> None:
-    feedback = lesson.check_stable_bce_with_logits(function)
-    assert not feedback.correct and str(feedback).startswith("✗ Exercise 10.3")
+def test_sigmoid_focal_loss_check_answers_not_yet_without_raising(function) -> None:
+    feedback = lesson.check_sigmoid_focal_loss(function)
+    assert not feedback.correct and str(feedback).startswith("✗ Exercise 12.3")
 
 
-def test_stable_bce_check_reports_the_failing_case() -> None:
-    feedback = lesson.check_stable_bce_with_logits(naive_solution)
-    assert "Case 3 of 4" in feedback.message  # the ±1000 logits
-    feedback = lesson.check_stable_bce_with_logits(raises)
+def test_sigmoid_focal_loss_check_reports_the_failing_case() -> None:
+    feedback = lesson.check_sigmoid_focal_loss(naive_focal)
+    assert "Case 4 of 4" in feedback.message  # the ±50 logits
+    feedback = lesson.check_sigmoid_focal_loss(always_alpha)
+    assert "Case 2 of 4" in feedback.message  # alpha = -1: no weighting
+    feedback = lesson.check_sigmoid_focal_loss(raises)
     assert "Case 1 raised ZeroDivisionError: boom" in feedback.message
