@@ -3,8 +3,9 @@
 :func:`parse_class_loss` reads the arguments of ``nll_loss`` and ``cross_entropy`` (and its
 gradient) into an :class:`IndexTarget` or a :class:`ProbabilityTarget`, with the class axis
 moved last; :func:`parse_binary_cross_entropy` and :func:`parse_binary_cross_entropy_with_logits`
-read those of the elementwise binary losses into :class:`ElementwiseArguments`. Bad arguments
-raise ``TypeError``/``ValueError`` with messages that name the function and the argument.
+read those of the elementwise binary losses into :class:`ElementwiseArguments`, and
+:func:`parse_sigmoid_focal_loss` those of the focal loss into :class:`FocalArguments`. Bad
+arguments raise ``TypeError``/``ValueError`` with messages that name the function and the argument.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from helpers._validation import (
     as_numeric_array,
     check_integer,
     check_label_smoothing,
+    check_real_scalar,
     check_reduction,
     describe_shape,
     floating_array_any_shape,
@@ -29,11 +31,13 @@ from helpers._validation import (
 __all__ = [
     "ClassLoss",
     "ElementwiseArguments",
+    "FocalArguments",
     "IndexTarget",
     "ProbabilityTarget",
     "parse_binary_cross_entropy",
     "parse_binary_cross_entropy_with_logits",
     "parse_class_loss",
+    "parse_sigmoid_focal_loss",
 ]
 
 
@@ -314,14 +318,14 @@ def parse_binary_cross_entropy_with_logits(
 
 def _parse_elementwise(
     function: str, input_name: str, what: str, values: Any, target: Any, weight: Any,
-    pos_weight: Any, reduction: Any,
+    pos_weight: Any, reduction: Any, target_name: str = "target",
 ) -> ElementwiseArguments:
     array = floating_array_any_shape(values, input_name, what)
     reduction = check_reduction(reduction)
     shape = array.shape
     return ElementwiseArguments(
         values=array,
-        target=_elementwise_target(function, target, input_name, shape),
+        target=_elementwise_target(function, target, input_name, shape, target_name),
         weight=_elementwise_weight(function, weight, "weight", input_name, shape),
         pos_weight=_elementwise_weight(function, pos_weight, "pos_weight", input_name, shape),
         reduction=reduction,
@@ -329,26 +333,27 @@ def _parse_elementwise(
 
 
 def _elementwise_target(
-    function: str, target: Any, input_name: str, input_shape: tuple[int, ...]
+    function: str, target: Any, input_name: str, input_shape: tuple[int, ...],
+    name: str = "target",
 ) -> np.ndarray:
     """The target of a binary loss: floating, of exactly the input's shape."""
-    array = as_numeric_array(target, "target")
+    array = as_numeric_array(target, name)
     if array.shape != input_shape:
         message = (
-            f"{function}: target of shape {describe_shape(array.shape)} does not fit "
+            f"{function}: {name} of shape {describe_shape(array.shape)} does not fit "
             f"{input_name} of shape {describe_shape(input_shape)}: the two must have the same "
             "shape, one target per element (PyTorch does not broadcast them either)"
         )
         if array.size == math.prod(input_shape):
             message += (
                 f"; both hold {array.size} elements, so reshape one of them, e.g. "
-                f"target.reshape({input_name}.shape)"
+                f"{name}.reshape({input_name}.shape)"
             )
         raise ValueError(message)
     if array.dtype.kind != "f":
         raise TypeError(
-            f"{function}: target must be floating point (labels 0.0/1.0, or probabilities), "
-            f"got dtype {array.dtype}; convert it, e.g. target.astype({input_name}.dtype) "
+            f"{function}: {name} must be floating point (labels 0.0/1.0, or probabilities), "
+            f"got dtype {array.dtype}; convert it, e.g. {name}.astype({input_name}.dtype) "
             "(PyTorch refuses integer and bool targets too)"
         )
     return array
@@ -393,3 +398,48 @@ def _check_unit_interval(function: str, array: np.ndarray, name: str, hint: str)
         raise ValueError(
             f"{function}: {name} must hold values in [0, 1], got {array[position]}{where}{hint}"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# sigmoid_focal_loss: elementwise, with the focusing exponent gamma and the class weight alpha
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class FocalArguments(ElementwiseArguments):
+    """Checked arguments of ``sigmoid_focal_loss``: those of a binary loss (no weights), the
+    class weight ``alpha`` (a float ≤ 1; negative: no weighting) and the exponent ``gamma`` ≥ 0."""
+
+    alpha: float
+    gamma: float
+
+
+def parse_sigmoid_focal_loss(
+    inputs: Any, targets: Any, alpha: Any, gamma: Any, reduction: Any
+) -> FocalArguments:
+    """The arguments of ``sigmoid_focal_loss``, named as torchvision names them."""
+    function = "sigmoid_focal_loss"
+    alpha_value = check_real_scalar(alpha, "alpha")
+    if not alpha_value <= 1.0:  # also NaN
+        raise ValueError(
+            f"{function}: alpha must be a number in [0, 1] (the weight of the positives; "
+            f"the negatives get 1 - alpha), or negative for no weighting, got {alpha!r}"
+        )
+    gamma_value = check_real_scalar(gamma, "gamma")
+    if not 0.0 <= gamma_value < math.inf:  # also NaN
+        raise ValueError(
+            f"{function}: gamma must be a finite number >= 0 (the exponent of the modulating "
+            f"factor (1 - p_t)^gamma; 0 gives the cross-entropy), got {gamma!r}"
+        )
+    parsed = _parse_elementwise(
+        function, "inputs", "logits", inputs, targets, None, None, reduction, "targets"
+    )
+    return FocalArguments(
+        values=parsed.values,
+        target=parsed.target,
+        weight=None,
+        pos_weight=None,
+        reduction=parsed.reduction,
+        alpha=alpha_value,
+        gamma=gamma_value,
+    )

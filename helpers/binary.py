@@ -1,8 +1,9 @@
 r"""PyTorch's binary cross-entropy losses, from scratch in NumPy: sigmoid, log-sigmoid, BCE from
-probabilities and from logits, and the gradient of the latter.
+probabilities and from logits, the gradient of the latter, and the sigmoid focal loss.
 
 Like :mod:`helpers.losses`, every function reproduces ``torch.nn.functional`` without importing
-torch; ``tests/test_binary.py`` compares them with torch on generated inputs.
+torch (:func:`sigmoid_focal_loss` reproduces ``torchvision.ops.sigmoid_focal_loss``);
+``tests/test_binary.py`` compares them with torch on generated inputs.
 
 The binary losses (:func:`binary_cross_entropy`, :func:`binary_cross_entropy_with_logits`,
 with :func:`sigmoid` and :func:`log_sigmoid`) are elementwise: input and target have the same
@@ -25,6 +26,7 @@ from helpers._loss_arguments import (
     ElementwiseArguments,
     parse_binary_cross_entropy,
     parse_binary_cross_entropy_with_logits,
+    parse_sigmoid_focal_loss,
 )
 from helpers._numerics import FloatArray, Reduction, quiet, reduce
 from helpers._validation import floating_array_any_shape
@@ -35,9 +37,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
     "log_sigmoid",
-    "naive_bce_float32",
     "sigmoid",
-    "stable_bce_float32",
+    "sigmoid_focal_loss",
 ]
 
 #: The floor PyTorch puts under each log in :func:`binary_cross_entropy`: ``max(log p, −100)``,
@@ -213,30 +214,47 @@ def binary_cross_entropy_with_logits_grad(logits: ArrayLike, target: ArrayLike,
     return np.asarray(grad).astype(x.dtype, copy=False)
 
 
-# --------------------------------------------------------------------------------------------
-# the two ways a float32 model gets its BCE (notebook 10)
-# --------------------------------------------------------------------------------------------
+@quiet
+def sigmoid_focal_loss(
+    inputs: ArrayLike, targets: ArrayLike, alpha: float = 0.25, gamma: float = 2.0,
+    reduction: Reduction = "none",
+) -> np.ndarray | np.floating:
+    r"""The focal loss of Lin et al. (2017), exactly ``torchvision.ops.sigmoid_focal_loss``.
 
+    ``inputs`` are logits :math:`x` of any shape, ``targets`` :math:`y` of the same shape
+    (labels 0/1; soft labels are computed by the same formula, as in torchvision). With
+    :math:`p = \sigma(x)`, the probability the model gives the true label is
+    :math:`p_t = p\,y + (1 - p)(1 - y)`, and per element
 
-def naive_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
-    r"""``BCELoss(sigmoid(x), y)`` per element in float32, as a model ending in a sigmoid gets it.
+    .. math:: \mathrm{FL} = -\,\alpha_t\, (1 - p_t)^{\gamma} \log p_t,
+              \qquad \alpha_t = \alpha\, y + (1 - \alpha)(1 - y),
 
-    .. math:: p = \operatorname{fl}_{32}\big(\sigma(x)\big), \qquad
-              \ell = -\big[y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100)\big]
+    computed as torchvision computes it: :math:`-\log p_t` is
+    :func:`binary_cross_entropy_with_logits` (``"none"``), times the modulating factor
+    :math:`(1 - p_t)^{\gamma}` with :math:`p_t` from ``sigmoid(x)``, times :math:`\alpha_t`
+    unless ``alpha`` < 0 (torchvision's ``alpha=-1``: no weighting). The factor is near 0 for an
+    easy example (:math:`p_t` near 1) and near 1 for a hard one, so easy examples add little:
+    at :math:`p_t = 0.9` and :math:`\gamma = 2` the loss is 100 times smaller than the
+    cross-entropy. :math:`\gamma = 0` gives the :math:`\alpha_t`-weighted BCE with logits.
 
-    The sigmoid is rounded to float32 first: for x > 16.64 it is exactly 1.0, so with y = 0 the
-    loss is the clamp, 100, whatever x is; for x < -88.72 it underflows to 0 (e^{-x} overflows),
-    so with y = 1 the loss is 100 as well.
+    Reductions: ``"none"`` (torchvision's default) returns the per-element losses,
+    ``"sum"`` their total, ``"mean"`` the total over the number of elements (``nan`` when there
+    are none). Any other ``reduction`` raises ``ValueError`` (torchvision too). The loss has the
+    dtype of ``inputs`` and ``targets`` promoted (float32 with float64 gives float64).
+
+    Checks as in :func:`binary_cross_entropy_with_logits` (floating inputs and targets of one
+    shape, ``TypeError``/``ValueError`` naming the argument). Deliberate differences: ``alpha``
+    must be a real number ≤ 1 (above 1 the negatives' weight :math:`1 - \alpha` would be
+    negative) and ``gamma`` a finite real number ≥ 0; torchvision does not check them.
     """
-    x = np.asarray(logits, dtype=np.float32)
-    p = sigmoid(x)
-    y = np.full(x.shape, target, dtype=np.float32)
-    return np.asarray(binary_cross_entropy(p, y, reduction="none"))
-
-
-def stable_bce_float32(logits: np.ndarray | float, target: float) -> np.ndarray:
-    r"""``BCEWithLogitsLoss(x, y)`` per element in float32:
-    :math:`\ell = (1 - y)\,x + \operatorname{softplus}(-x)`, exact for any x."""
-    x = np.asarray(logits, dtype=np.float32)
-    y = np.full(x.shape, target, dtype=np.float32)
-    return np.asarray(binary_cross_entropy_with_logits(x, y, reduction="none"))
+    arguments = parse_sigmoid_focal_loss(inputs, targets, alpha, gamma, reduction)
+    x, y = arguments.values, arguments.target
+    dtype = np.result_type(x, y)
+    probability = sigmoid(x)
+    cross_entropy = binary_cross_entropy_with_logits(x, y, reduction="none")
+    p_t = (probability * y + (1 - probability) * (1 - y)).astype(dtype, copy=False)
+    losses = (cross_entropy * (1 - p_t) ** arguments.gamma).astype(dtype, copy=False)
+    if arguments.alpha >= 0:
+        alpha_t = arguments.alpha * y + (1 - arguments.alpha) * (1 - y)
+        losses = (alpha_t * losses).astype(dtype, copy=False)
+    return reduce(losses, arguments.reduction, np.asarray(losses.size, dtype=dtype))

@@ -3,7 +3,8 @@
 Shapes, dtypes, scales and modes are drawn by hypothesis; the bulk values of an array come from
 a NumPy generator that hypothesis seeds (:func:`generators`), so an example costs microseconds
 and still replays exactly. Used by ``test_losses_properties.py`` (:func:`loss_cases`),
-``test_binary.py`` (:func:`logit_cases`, :func:`probability_cases`), ``test_info.py``
+``test_binary.py`` (:func:`logit_cases`, :func:`probability_cases`, :func:`focal_cases`),
+``test_info.py``
 (:func:`distributions`) and ``test_calibration.py`` (:data:`calibration_cases`).
 """
 
@@ -279,6 +280,61 @@ def probability_cases(draw: st.DrawFn) -> BinaryCase:
         draw(binary_targets(rng, shape, dtype)),
         draw(elementwise_weights(rng, shape, dtype)),
         None,
+        draw(st.sampled_from(REDUCTIONS)),
+    )
+
+
+@st.composite
+def focal_shapes(draw: st.DrawFn) -> tuple[int, ...]:
+    """1-D to 4-D: ``(N,)``, ``(N, C)``, ``(N, C, d1)`` or ``(N, C, d1, d2)``, each side ≤ 5."""
+    rank = draw(st.integers(1, 4))
+    return tuple(draw(st.integers(1, 5)) for _ in range(rank))
+
+
+@dataclass
+class FocalCase:
+    """One call of ``sigmoid_focal_loss``: logits, targets, alpha, gamma and reduction."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    alpha: float
+    gamma: float
+    reduction: str
+
+    @property
+    def eps(self) -> float:
+        """Machine epsilon of the less precise of the two arrays."""
+        return max(float(np.finfo(a.dtype).eps) for a in (self.inputs, self.targets))
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "gamma": self.gamma, "reduction": self.reduction}
+
+
+#: alpha: torchvision's -1 (no weighting) and another negative, both ends, its default, any.
+FOCAL_ALPHAS = st.sampled_from([-1.0, -0.5, 0.0, 0.25, 0.25, 0.5, 1.0]) | st.floats(0.0, 1.0)
+#: gamma: 0 (the cross-entropy), fractions, the paper's 2, up to 5 (the paper's range).
+FOCAL_GAMMAS = st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.0, 2.0, 3.0, 5.0]) | st.floats(0.0, 5.0)
+
+
+@st.composite
+def focal_cases(draw: st.DrawFn, scales: tuple[float, ...] = (1.0, 5.0, 30.0)) -> FocalCase:
+    """Arguments of ``sigmoid_focal_loss``: logits up to ±30 (exact ±30 and 0 included), hard,
+    soft or mixed targets (maybe in the other float dtype), every alpha kind and gamma ≥ 0."""
+    shape = draw(focal_shapes())
+    dtype = draw(st.sampled_from(DTYPES))
+    scale = draw(st.sampled_from(scales))
+    rng = draw(generators())
+    logits = rng.uniform(-1.0, 1.0, shape) * scale
+    if draw(st.booleans()):
+        logits = np.round(logits, 1)  # exact zeros and ties
+    if draw(st.booleans()):  # the extremes
+        logits[rng.random(shape) < 0.2] = rng.choice([-scale, scale])
+    target_dtype = draw(st.sampled_from([dtype, dtype, dtype, np.float32, np.float64]))
+    return FocalCase(
+        np.asarray(logits).astype(dtype),
+        draw(binary_targets(rng, shape, target_dtype)),
+        draw(FOCAL_ALPHAS),
+        draw(FOCAL_GAMMAS),
         draw(st.sampled_from(REDUCTIONS)),
     )
 

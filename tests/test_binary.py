@@ -7,10 +7,15 @@ that broadcasts to the input (``pos_weight`` mostly ``(C,)`` on the last axis); 
 reductions; logits of scale ~1, ~30 and ~1e4; float32 and float64, mixed included. Each
 comparison allows a few units of rounding of the terms that make up the loss (the tolerance is
 computed from their size), so the tests are tight for small losses and fair for 1e4-sized ones.
+
+``sigmoid_focal_loss`` is compared with torchvision's code written out in torch here
+(:func:`torchvision_sigmoid_focal_loss`; torchvision is not a dependency), its gradient with
+autograd's, and its hard-label values with the paper's formula.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from typing import Any
@@ -19,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import binary, losses
@@ -30,7 +35,9 @@ from tests.strategies import (
     SCALES,
     SOME,
     BinaryCase,
+    FocalCase,
     elementwise_shapes,
+    focal_cases,
     generators,
     logit_cases,
     probability_cases,
@@ -617,3 +624,215 @@ def test_sigmoid_takes_floating_input(name: str) -> None:
     with pytest.raises(TypeError, match=r"^x must be a floating-point array \(logits\), got "
                                         r"dtype int64"):
         getattr(binary, name)(np.array([1, 2]))
+
+
+# --------------------------------------------------------------------------------------------
+# sigmoid_focal_loss: against torchvision's code, autograd and the paper's formula
+# --------------------------------------------------------------------------------------------
+
+
+def torchvision_sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor,
+                                   alpha: float = 0.25, gamma: float = 2.0,
+                                   reduction: str = "none") -> torch.Tensor:
+    """``torchvision.ops.sigmoid_focal_loss`` as its source computes it (torchvision 0.2x)."""
+    p = torch.sigmoid(inputs)
+    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"Invalid Value for arg 'reduction': '{reduction} \n Supported reduction "
+                     "modes: 'none', 'mean', 'sum'")
+
+
+def torch_focal(case: FocalCase) -> torch.Tensor:
+    return torchvision_sigmoid_focal_loss(torch.from_numpy(case.inputs),
+                                          torch.from_numpy(case.targets), **case.kwargs())
+
+
+def focal_error_bound(case: FocalCase) -> np.ndarray:
+    """What rounding may change in the loss, per element (or reduced).
+
+    The cross-entropy is off by a few roundings of its terms, as in :func:`logit_magnitude`;
+    ``u = 1 − p_t`` is off by a few units of eps in absolute terms (it comes from
+    ``sigmoid(x)`` ≤ 1), so the factor ``u^γ`` by at most ``γ (u + c)^{γ−1} c`` for γ ≥ 1 and
+    ``min(c^γ, γ (u − c)^{γ−1} c)`` for γ < 1, with ``c = 8 eps``.
+    """
+    eps = case.eps
+    x = case.inputs.astype(np.float64)
+    y = case.targets.astype(np.float64)
+    p = 1 / (1 + np.exp(-x))
+    u = np.abs(1 - (p * y + (1 - p) * (1 - y)))
+    log_sigmoid_x = np.abs(binary.log_sigmoid(x))
+    cross_entropy = (1 - y) * x + log_sigmoid_x
+    terms = np.abs(1 - y) * np.abs(x) + log_sigmoid_x
+    gamma, c = case.gamma, 8 * eps
+    factor = u**gamma
+    if gamma == 0:
+        factor_error = np.zeros_like(u)
+    elif gamma >= 1:
+        factor_error = gamma * (u + c) ** (gamma - 1) * c
+    else:
+        with np.errstate(divide="ignore"):
+            factor_error = np.minimum(c**gamma, gamma * np.maximum(u - c, 0) ** (gamma - 1) * c)
+    weight = 1.0 if case.alpha < 0 else np.abs(case.alpha * y + (1 - case.alpha) * (1 - y))
+    loss = weight * np.abs(cross_entropy) * factor
+    element = weight * (ULPS * eps * terms * factor + np.abs(cross_entropy) * factor_error)
+    element = element + ULPS * eps * loss
+    if case.reduction == "none":
+        return element
+    rounds = max(1.0, math.log2(max(element.size, 1)))
+    total = element.sum() + ULPS * eps * loss.sum() * rounds
+    return np.asarray(total / element.size if case.reduction == "mean" else total)
+
+
+@pytest.mark.slow
+@settings(max_examples=300)
+@given(focal_cases())
+def test_sigmoid_focal_loss_matches_torchvisions_code(case: FocalCase) -> None:
+    theirs = torch_focal(case).numpy()
+    ours = binary.sigmoid_focal_loss(case.inputs, case.targets, **case.kwargs())
+    assert isinstance(ours, np.ndarray | np.floating)
+    assert np.shape(ours) == theirs.shape and np.asarray(ours).dtype == theirs.dtype
+    assert np.all(np.isfinite(ours)) and np.all(np.asarray(ours) >= 0)
+    error = np.abs(np.asarray(ours, dtype=np.float64) - theirs.astype(np.float64))
+    allowed = focal_error_bound(case) + 1e-300
+    assert np.all(error <= allowed), f"max error {error.max()}, allowed {allowed.min()}"
+
+
+@pytest.mark.slow
+@MANY
+@given(focal_cases())
+def test_sigmoid_focal_loss_gradient_matches_autograd(case: FocalCase) -> None:
+    """A central difference of ours (float64; each element's loss depends on its own logit
+    only, so one step of all logits gives every partial derivative) against autograd's gradient
+    of torchvision's code."""
+    x, y = case.inputs.astype(np.float64), case.targets.astype(np.float64)
+    logits = torch.tensor(x, requires_grad=True)
+    kwargs = case.kwargs()
+    torchvision_sigmoid_focal_loss(logits, torch.from_numpy(y), **kwargs).sum().backward()
+    assert logits.grad is not None
+    h = 1e-6
+    per_element = {**kwargs, "reduction": "none"}
+    derivative = (binary.sigmoid_focal_loss(x + h, y, **per_element)
+                  - binary.sigmoid_focal_loss(x - h, y, **per_element)) / (2 * h)
+    if case.reduction == "mean":
+        derivative = derivative / x.size
+    np.testing.assert_allclose(derivative, logits.grad.numpy(), rtol=1e-5,
+                               atol=1e-7 / (x.size if case.reduction == "mean" else 1))
+
+
+@SOME
+@given(focal_cases())
+def test_hard_labels_follow_the_papers_formula(case: FocalCase) -> None:
+    """FL = −α_t (1 − p_t)^γ log p_t with log p_t = log σ(±x), in float64, for labels 0/1."""
+    x = case.inputs.astype(np.float64)
+    y = np.round(case.targets).astype(np.float64)
+    sign = torch.from_numpy(2 * y - 1)
+    log_p_t = F.logsigmoid(sign * torch.from_numpy(x))
+    modulating = (-torch.expm1(log_p_t)) ** case.gamma
+    alpha_t = 1.0 if case.alpha < 0 else case.alpha * y + (1 - case.alpha) * (1 - y)
+    paper = (-torch.as_tensor(alpha_t) * modulating * log_p_t).numpy()
+    ours = binary.sigmoid_focal_loss(x, y, alpha=case.alpha, gamma=case.gamma, reduction="none")
+    np.testing.assert_allclose(ours, paper, rtol=1e-9, atol=1e-13)
+
+
+@SOME
+@given(focal_cases())
+def test_gamma_zero_is_the_alpha_weighted_bce_with_logits(case: FocalCase) -> None:
+    x, y = case.inputs, case.targets
+    ours = binary.sigmoid_focal_loss(x, y, alpha=case.alpha, gamma=0.0, reduction=case.reduction)
+    weight = None
+    if case.alpha >= 0:
+        weight = torch.from_numpy(case.alpha * y + (1 - case.alpha) * (1 - y))
+    theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y),
+                                                weight=weight, reduction=case.reduction)
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=ULPS * case.eps,
+                               atol=ULPS * case.eps * float(np.max(np.abs(x), initial=1.0)))
+
+
+@SOME
+@given(focal_cases())
+def test_alpha_weighs_positives_by_alpha_and_negatives_by_one_minus_alpha(case: FocalCase) -> None:
+    x, y, gamma = case.inputs, case.targets, case.gamma
+    unweighted = binary.sigmoid_focal_loss(x, y, alpha=-1.0, gamma=gamma)
+    np.testing.assert_array_equal(binary.sigmoid_focal_loss(x, y, alpha=-0.5, gamma=gamma),
+                                  unweighted)  # any negative alpha: no weighting
+    for alpha in (0.0, 0.25, 0.5, 1.0, case.alpha):
+        if alpha < 0:
+            continue
+        weighted = binary.sigmoid_focal_loss(x, y, alpha=alpha, gamma=gamma)
+        np.testing.assert_allclose(weighted, (alpha * y + (1 - alpha) * (1 - y)) * unweighted,
+                                   rtol=4 * case.eps, atol=0)
+    hard = np.round(y)
+    assert np.all(binary.sigmoid_focal_loss(x, hard, alpha=1.0, gamma=gamma)[hard == 0] == 0)
+    assert np.all(binary.sigmoid_focal_loss(x, hard, alpha=0.0, gamma=gamma)[hard == 1] == 0)
+
+
+def test_focal_loss_by_hand() -> None:
+    x = np.array([2.0, -1.0, 0.5, -3.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    p = 1 / (1 + np.exp(-x))
+    p_t = np.where(y == 1, p, 1 - p)
+    alpha_t = np.where(y == 1, 0.25, 0.75)
+    by_hand = -alpha_t * (1 - p_t) ** 2 * np.log(p_t)
+    np.testing.assert_allclose(binary.sigmoid_focal_loss(x, y), by_hand, rtol=1e-13)
+    np.testing.assert_allclose(torchvision_sigmoid_focal_loss(torch.from_numpy(x),
+                                                              torch.from_numpy(y)).numpy(),
+                               by_hand, rtol=1e-13)
+    # p_t = 0.9, gamma = 2: a hundredth of the cross-entropy; p_t = 0.5: a quarter
+    for probability, ratio in ((0.9, 0.01), (0.5, 0.25)):
+        logit = np.array([math.log(probability / (1 - probability))])
+        focal = binary.sigmoid_focal_loss(logit, np.ones(1), alpha=-1)
+        assert focal[0] / -math.log(probability) == pytest.approx(ratio, rel=1e-12)
+
+
+def test_focal_defaults_reductions_and_empty_input() -> None:
+    assert inspect.signature(binary.sigmoid_focal_loss).parameters["alpha"].default == 0.25
+    assert inspect.signature(binary.sigmoid_focal_loss).parameters["gamma"].default == 2.0
+    x = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -2.0]])
+    y = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    none = binary.sigmoid_focal_loss(x, y)  # torchvision's default reduction: "none"
+    assert isinstance(none, np.ndarray) and none.shape == (2, 3)
+    total = binary.sigmoid_focal_loss(x, y, reduction="sum")
+    mean = binary.sigmoid_focal_loss(x, y, reduction="mean")
+    assert isinstance(total, np.float64) and isinstance(mean, np.float64)
+    assert total == pytest.approx(none.sum(), rel=1e-15)
+    assert mean == pytest.approx(none.sum() / 6, rel=1e-15)
+    one = binary.sigmoid_focal_loss(np.float32(0.3), np.float32(1.0))
+    assert isinstance(one, np.ndarray) and one.shape == () and one.dtype == np.float32
+    empty = np.zeros((0, 3))
+    assert np.isnan(binary.sigmoid_focal_loss(empty, empty, reduction="mean"))
+    assert binary.sigmoid_focal_loss(empty, empty, reduction="sum") == 0.0
+    assert binary.sigmoid_focal_loss(empty, empty).shape == (0, 3)
+    assert np.isnan(torchvision_sigmoid_focal_loss(torch.zeros(0), torch.zeros(0),
+                                                   reduction="mean").item())
+
+
+@pytest.mark.parametrize(("inputs", "targets"), [(np.float32, np.float32),
+                                                 (np.float32, np.float64),
+                                                 (np.float64, np.float32),
+                                                 (np.float64, np.float64)])
+def test_focal_dtypes_follow_torch(inputs: type, targets: type) -> None:
+    x = np.array([0.5, -1.0, 30.0, -30.0], dtype=inputs)
+    y = np.array([1.0, 0.0, 0.0, 1.0], dtype=targets)
+    ours = binary.sigmoid_focal_loss(x, y)
+    theirs = torchvision_sigmoid_focal_loss(torch.from_numpy(x), torch.from_numpy(y))
+    assert ours.dtype == theirs.numpy().dtype == np.result_type(x, y)
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6)
+
+
+def test_focal_loss_of_confident_mistakes_is_finite_in_float32() -> None:
+    """x = ±30 against the other label: p_t rounds to 0 or is tiny, yet −log p_t comes from the
+    logits (BCE with logits), so the loss is α_t · 30, as in float64."""
+    x = np.array([30.0, -30.0], dtype=np.float32)
+    y = np.array([0.0, 1.0], dtype=np.float32)
+    ours = binary.sigmoid_focal_loss(x, y, reduction="none")
+    np.testing.assert_allclose(ours, [0.75 * 30.0, 0.25 * 30.0], rtol=1e-6)

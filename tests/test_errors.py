@@ -2,7 +2,9 @@
 
 For the losses, each bad call is also made with PyTorch, to show that PyTorch rejects it too
 (our messages are meant to be clearer, never to reject what PyTorch accepts, except where
-``helpers.losses`` documents it: ``label_smoothing < 0`` and 0-d input to softmax).
+``helpers.losses`` documents it: ``label_smoothing < 0`` and 0-d input to softmax; and
+``helpers.binary.sigmoid_focal_loss``: ``alpha > 1`` and ``gamma < 0``, which torchvision does
+not check). The binary cross-entropies' errors are in ``test_binary.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import info, losses
+from helpers import binary, info, losses
+from tests.test_binary import torchvision_sigmoid_focal_loss
 
 torch.set_num_threads(1)
 
@@ -537,3 +540,110 @@ def test_smooth_targets_errors() -> None:
         losses.smooth_targets([0, 1], 3, -0.1)
     with pytest.raises(ValueError, match=r"class index 5"):
         losses.smooth_targets([0, 5], 3, 0.1)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers.binary.sigmoid_focal_loss (torchvision's argument names: inputs, targets)
+# --------------------------------------------------------------------------------------------
+
+FOCAL_X = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -2.0]])  # N = 2, C = 3
+FOCAL_Y = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def check_focal_error(args: tuple[Any, ...], kwargs: dict[str, Any], error: type[Exception],
+                      pattern: str, torchvision_too: bool = True) -> None:
+    """Our error, and (where torchvision checks at all) torchvision's code refusing it too."""
+    with pytest.raises(error, match=pattern):
+        binary.sigmoid_focal_loss(*args, **kwargs)
+    if torchvision_too:
+        with pytest.raises((RuntimeError, ValueError, TypeError)):
+            torchvision_sigmoid_focal_loss(*(to_torch(a) for a in args), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("targets", "pattern"),
+    [
+        (FOCAL_Y[0], r"^sigmoid_focal_loss: targets of shape \(3,\) does not fit inputs of shape "
+                     r"\(2, 3\): the two must have the same shape, one target per element "
+                     r"\(PyTorch does not broadcast them either\)$"),
+        (FOCAL_Y.T, r"^sigmoid_focal_loss: targets of shape \(3, 2\) does not fit inputs of "
+                    r"shape \(2, 3\).*both hold 6 elements, so reshape one of them, e\.g\. "
+                    r"targets\.reshape\(inputs\.shape\)"),
+    ],
+)
+def test_focal_shape_mismatch(targets: np.ndarray, pattern: str) -> None:
+    # torchvision's BCE call refuses (3, 2); a (3,) target it would broadcast: ours refuses both
+    check_focal_error((FOCAL_X, targets), {}, ValueError, pattern,
+                      torchvision_too=targets.ndim == 2)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_])
+def test_focal_integer_inputs_and_targets(dtype: type) -> None:
+    check_focal_error((FOCAL_X.round().astype(dtype), FOCAL_Y), {}, TypeError,
+                      rf"^inputs must be a floating-point array \(logits\), got dtype "
+                      rf"{np.dtype(dtype)}; convert it first")
+    check_focal_error((FOCAL_X, FOCAL_Y.astype(dtype)), {}, TypeError,
+                      rf"^sigmoid_focal_loss: targets must be floating point \(labels 0\.0/1\.0, "
+                      rf"or probabilities\), got dtype {np.dtype(dtype)}; convert it, e\.g\. "
+                      r"targets\.astype\(inputs\.dtype\)")
+
+
+def test_focal_non_numeric_arguments() -> None:
+    with pytest.raises(TypeError, match=r"^inputs must be a number or an array of numbers, "
+                                        r"got None"):
+        binary.sigmoid_focal_loss(None, FOCAL_Y)
+    with pytest.raises(TypeError, match=r"^targets must be a number or an array of numbers, "
+                                        r"got a string: 'cat'"):
+        binary.sigmoid_focal_loss(FOCAL_X, "cat")
+
+
+@pytest.mark.parametrize(
+    ("alpha", "error", "pattern"),
+    [
+        (1.5, ValueError, r"^sigmoid_focal_loss: alpha must be a number in \[0, 1\] \(the weight "
+                          r"of the positives; the negatives get 1 - alpha\), or negative for no "
+                          r"weighting, got 1\.5$"),
+        (math.nan, ValueError, r"alpha must be a number in \[0, 1\].*got nan"),
+        ("0.25", TypeError, r"^alpha must be a real number, got str: '0\.25'"),
+        (None, TypeError, r"^alpha must be a real number, got NoneType: None"),
+        (True, TypeError, r"^alpha must be a real number, got bool: True"),
+        (np.array([0.25, 0.5]), TypeError, r"^alpha must be a real number, got ndarray"),
+    ],
+)
+def test_focal_bad_alpha(alpha: Any, error: type[Exception], pattern: str) -> None:
+    # torchvision accepts alpha > 1 (negative weights for the negatives) and NaN (no weighting)
+    check_focal_error((FOCAL_X, FOCAL_Y), {"alpha": alpha}, error, pattern,
+                      torchvision_too=error is TypeError and not isinstance(alpha, bool | str))
+
+
+@pytest.mark.parametrize(
+    ("gamma", "error", "pattern"),
+    [
+        (-1.0, ValueError, r"^sigmoid_focal_loss: gamma must be a finite number >= 0 \(the "
+                           r"exponent of the modulating factor \(1 - p_t\)\^gamma; 0 gives the "
+                           r"cross-entropy\), got -1\.0$"),
+        (math.inf, ValueError, r"gamma must be a finite number >= 0 .*got inf"),
+        (math.nan, ValueError, r"gamma must be a finite number >= 0 .*got nan"),
+        ("2", TypeError, r"^gamma must be a real number, got str: '2'"),
+    ],
+)
+def test_focal_bad_gamma(gamma: Any, error: type[Exception], pattern: str) -> None:
+    check_focal_error((FOCAL_X, FOCAL_Y), {"gamma": gamma}, error, pattern,
+                      torchvision_too=error is TypeError)
+
+
+@pytest.mark.parametrize("reduction", ["avg", "elementwise_mean", "Mean", None, ""])
+def test_focal_unknown_reduction(reduction: Any) -> None:
+    """torchvision raises ValueError "Invalid Value for arg 'reduction'" listing the three
+    modes; ours says the same, before computing anything."""
+    pattern = rf"^reduction must be one of 'none', 'mean', 'sum', got {re.escape(repr(reduction))}$"
+    check_focal_error((FOCAL_X, FOCAL_Y), {"reduction": reduction}, ValueError, pattern)
+
+
+def test_focal_alpha_and_gamma_at_their_limits_are_accepted() -> None:
+    for alpha in (-1.0, 0.0, 1.0, np.float32(0.25), 1):
+        for gamma in (0, 0.0, 5.0, np.float64(2.0)):
+            ours = binary.sigmoid_focal_loss(FOCAL_X, FOCAL_Y, alpha=alpha, gamma=gamma)
+            theirs = torchvision_sigmoid_focal_loss(to_torch(FOCAL_X), to_torch(FOCAL_Y),
+                                                    alpha=float(alpha), gamma=float(gamma))
+            np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-15)
