@@ -3,7 +3,8 @@
 :func:`parse_class_loss` reads the arguments of ``nll_loss`` and ``cross_entropy`` (and its
 gradient) into an :class:`IndexTarget` or a :class:`ProbabilityTarget`, with the class axis
 moved last; :func:`parse_binary_cross_entropy` and :func:`parse_binary_cross_entropy_with_logits`
-read those of the elementwise binary losses into :class:`ElementwiseArguments`. Bad arguments
+read those of the elementwise binary losses into :class:`ElementwiseArguments`;
+:func:`parse_kl_div` those of ``kl_div`` into :class:`DivergenceArguments`. Bad arguments
 raise ``TypeError``/``ValueError`` with messages that name the function and the argument.
 """
 
@@ -17,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from helpers._validation import (
+    KL_REDUCTIONS,
     as_numeric_array,
     check_integer,
     check_label_smoothing,
     check_reduction,
+    common_float_dtype,
     describe_shape,
     floating_array_any_shape,
     floating_array_with_class_axis,
@@ -28,12 +31,14 @@ from helpers._validation import (
 
 __all__ = [
     "ClassLoss",
+    "DivergenceArguments",
     "ElementwiseArguments",
     "IndexTarget",
     "ProbabilityTarget",
     "parse_binary_cross_entropy",
     "parse_binary_cross_entropy_with_logits",
     "parse_class_loss",
+    "parse_kl_div",
 ]
 
 
@@ -393,3 +398,50 @@ def _check_unit_interval(function: str, array: np.ndarray, name: str, hint: str)
         raise ValueError(
             f"{function}: {name} must hold values in [0, 1], got {array[position]}{where}{hint}"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# kl_div: elementwise, broadcasting
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DivergenceArguments:
+    """Checked arguments of ``kl_div``: ``log_q`` (the input) and ``target``, floating, shapes
+    that broadcast; ``dtype``, the result's; ``denominator``: what ``"mean"`` (the number of
+    elements) or ``"batchmean"`` (the input's first axis, 1 for 0-d input) divides the sum by."""
+
+    log_q: np.ndarray
+    target: np.ndarray
+    dtype: np.dtype
+    reduction: str
+    log_target: bool
+    denominator: int
+
+
+def parse_kl_div(input: Any, target: Any, reduction: Any, log_target: Any) -> DivergenceArguments:
+    """The arguments of ``kl_div``: floating arrays that broadcast (as PyTorch does)."""
+    reduction = check_reduction(reduction, KL_REDUCTIONS)
+    if not isinstance(log_target, bool | np.bool_):
+        raise TypeError(
+            f"log_target must be True or False, got {type(log_target).__name__}: {log_target!r}"
+        )
+    what = "log-probabilities" if log_target else "probabilities"
+    log_q = floating_array_any_shape(input, "input", "log-probabilities")
+    p = floating_array_any_shape(target, "target", what)
+    try:
+        shape = np.broadcast_shapes(log_q.shape, p.shape)
+    except ValueError:
+        raise ValueError(
+            f"kl_div: target of shape {describe_shape(p.shape)} does not broadcast with input "
+            f"of shape {describe_shape(log_q.shape)}: aligned from the right, each pair of axes "
+            "must have equal lengths or one of them 1 (usually the two have one shape, (N, C))"
+        ) from None
+    denominator = 1
+    if reduction == "mean":
+        denominator = math.prod(shape)
+    elif reduction == "batchmean" and log_q.ndim:
+        denominator = log_q.shape[0]  # PyTorch divides by input.size(0), whatever broadcasts
+    return DivergenceArguments(
+        log_q, p, common_float_dtype(log_q, p), reduction, bool(log_target), denominator
+    )
