@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "KL_REDUCTIONS",
     "REDUCTIONS",
     "SUM_TOLERANCE",
     "as_numeric_array",
@@ -21,6 +22,7 @@ __all__ = [
     "check_real_scalar",
     "check_reduction",
     "class_indices",
+    "common_float_dtype",
     "describe_shape",
     "floating_array_any_shape",
     "floating_array_with_class_axis",
@@ -31,6 +33,9 @@ __all__ = [
 
 #: The values ``reduction`` accepts, as in PyTorch.
 REDUCTIONS: tuple[str, ...] = ("none", "mean", "sum")
+
+#: The values ``reduction`` accepts in ``kl_div``, as in PyTorch: also ``"batchmean"``.
+KL_REDUCTIONS: tuple[str, ...] = ("none", "batchmean", "sum", "mean")
 
 #: How far a distribution may sum from 1: ``|Σ_k p_k − 1| ≤ 1e-6`` for float64 input; input of
 #: a lower precision gets ``4·C·eps`` of its dtype if that is more (a float32 softmax row of
@@ -154,6 +159,17 @@ def floating_array_with_class_axis(x: Any, name: str, what: str) -> np.ndarray:
     return array
 
 
+def common_float_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """The dtype of an elementwise result of two floating arrays, by PyTorch's rule: a 0-d
+    operand does not promote a dimensioned one of the same kind (float32 ``(N, C)`` with a
+    float64 0-d array stays float32); otherwise the wider dtype wins."""
+    if a.ndim == 0 and b.ndim:
+        return b.dtype
+    if b.ndim == 0 and a.ndim:
+        return a.dtype
+    return np.result_type(a.dtype, b.dtype)
+
+
 def softmax_arguments(x: Any, axis: Any, promote_integers: bool) -> tuple[np.ndarray, int]:
     """``x`` (floating, at least 1-D) and ``axis`` normalised: the checks of ``softmax`` and
     ``log_softmax`` (integer ``x`` refused) and of ``logsumexp`` (promoted to float64)."""
@@ -199,10 +215,10 @@ def one_hot_arguments(target: Any, num_classes: Any) -> tuple[np.ndarray, int]:
     return indices, num_classes
 
 
-def check_reduction(reduction: Any) -> str:
-    """``reduction`` if it is one of :data:`REDUCTIONS`; ``ValueError`` listing them otherwise."""
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        valid = ", ".join(repr(r) for r in REDUCTIONS)
+def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
+    """``reduction`` if it is one of ``allowed``; ``ValueError`` listing them otherwise."""
+    if not isinstance(reduction, str) or reduction not in allowed:
+        valid = ", ".join(repr(r) for r in allowed)
         raise ValueError(f"reduction must be one of {valid}, got {reduction!r}")
     return reduction
 

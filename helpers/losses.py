@@ -3,8 +3,8 @@ r"""PyTorch's softmax, log-softmax, NLL and cross-entropy losses, from scratch i
 Every function here reproduces ``torch.nn.functional`` (same arguments, same defaults, same
 results to rounding) without importing torch, so a notebook can compute a loss three ways
 (by hand, with these helpers, with PyTorch) and check that they agree. The property tests in
-``tests/test_losses_properties.py`` compare them with torch on generated inputs. The binary
-losses (sigmoid, BCE) are in :mod:`helpers.binary`.
+``tests/test_losses.py`` compare them with torch on generated inputs. The binary losses (sigmoid,
+BCE) are in :mod:`helpers.binary`, the KL-divergence loss ``kl_div`` in :mod:`helpers.divergence`.
 
 Shapes (as in PyTorch; ``C`` classes, class axis 1, or 0 when unbatched):
 

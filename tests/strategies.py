@@ -2,7 +2,7 @@
 
 Shapes, dtypes, scales and modes are drawn by hypothesis; the bulk values of an array come from
 a NumPy generator that hypothesis seeds (:func:`generators`), so an example costs microseconds
-and still replays exactly. Used by ``test_losses_properties.py`` (:func:`loss_cases`),
+and still replays exactly. Used by ``test_losses.py`` (:func:`loss_cases`, :func:`kl_div_cases`),
 ``test_binary.py`` (:func:`logit_cases`, :func:`probability_cases`, :func:`focal_cases`),
 ``test_info.py``
 (:func:`distributions`) and ``test_calibration.py`` (:data:`calibration_cases`).
@@ -158,6 +158,65 @@ def loss_cases(
         mask = rng.random(index_shape) < 0.3 if ignored == "some" else np.ones(index_shape, bool)
         target = np.where(mask, ignore_index, target)
     return LossCase(logits, target, scale, weight, ignore_index, reduction, label_smoothing)
+
+
+@dataclass
+class DivergenceCase:
+    """One call of ``kl_div``: log-probabilities, a target (``log_target``: log-probabilities),
+    shapes that broadcast, and the logit scale."""
+
+    log_q: np.ndarray
+    target: np.ndarray
+    reduction: str
+    log_target: bool
+    scale: float
+
+    @property
+    def eps(self) -> float:
+        """Machine epsilon of the less precise of the two arrays."""
+        return max(float(np.finfo(self.log_q.dtype).eps), float(np.finfo(self.target.dtype).eps))
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    """float64 log-softmax along the class axis (1, or 0 for one distribution)."""
+    axis = 0 if logits.ndim == 1 else 1
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+@st.composite
+def kl_div_cases(draw: st.DrawFn, reduction: str, log_target: bool) -> DivergenceCase:
+    """``kl_div`` arguments: ``log_softmax`` of logits up to ±1 or ±30 along the class axis of a
+    1-D to 4-D shape; the target a distribution with exact zeros (``log_target``: its log, with
+    entries whose probability underflows, and now and then ``-inf``). Mostly the two have one
+    shape; else one of them has a shape that broadcasts to the other's (0-d included)."""
+    shape = draw(input_shapes())
+    dtype = draw(st.sampled_from(DTYPES))
+    target_dtype = draw(st.sampled_from([dtype, dtype, np.float32, np.float64]))
+    scale = draw(st.sampled_from([1.0, 30.0]))
+    rng = draw(generators())
+    broadcast = draw(st.sampled_from(["no", "no", "target", "input"]))
+    target_shape = draw(broadcastable_shapes(shape)) if broadcast == "target" else shape
+    input_shape = draw(broadcastable_shapes(shape)) if broadcast == "input" else shape
+    log_q = _take(_log_softmax(rng.uniform(-scale, scale, shape)), input_shape)
+    log_p = _log_softmax(rng.uniform(-scale, scale, shape) * draw(st.sampled_from([1.0, 5.0])))
+    p = np.exp(log_p)
+    zeros = rng.random(shape) < draw(st.sampled_from([0.0, 0.3, 0.6]))
+    if log_target:
+        if draw(st.sampled_from([False, False, False, True])):  # log 0 (the loss is then nan)
+            log_p = np.where(zeros & (rng.random(shape) < 0.2), -np.inf, log_p)
+        values = _take(log_p, target_shape)
+    else:
+        values = _take(np.where(zeros, 0.0, p), target_shape)
+    return DivergenceCase(np.asarray(log_q).astype(dtype), np.asarray(values).astype(target_dtype),
+                          reduction, log_target, scale)
+
+
+def _take(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The part of ``array`` of ``shape``, a shape that broadcasts to its own: the leading axes
+    that ``shape`` lacks at index 0, each other axis cut to its first ``size`` entries."""
+    index = (0,) * (array.ndim - len(shape)) + tuple(slice(0, size) for size in shape)
+    return array[index]
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import binary, info, losses
+from helpers import binary, divergence, info, losses
 from tests.test_binary import torchvision_sigmoid_focal_loss
 
 torch.set_num_threads(1)
@@ -647,3 +647,99 @@ def test_focal_alpha_and_gamma_at_their_limits_are_accepted() -> None:
             theirs = torchvision_sigmoid_focal_loss(to_torch(FOCAL_X), to_torch(FOCAL_Y),
                                                     alpha=float(alpha), gamma=float(gamma))
             np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers.divergence: kl_div
+# --------------------------------------------------------------------------------------------
+
+LOG_Q = np.log(np.full((2, 3), 1 / 3))
+P = np.array([[0.2, 0.3, 0.5], [0.0, 0.5, 0.5]])
+
+
+def check_kl_div_error(args: tuple[Any, ...], kwargs: dict[str, Any], error: type[Exception],
+                       pattern: str, torch_too: bool = True) -> None:
+    """Our kl_div raises ``error`` matching ``pattern``; PyTorch's refuses the call too (with
+    ``reduction="sum"`` unless given: PyTorch warns for its default, "mean")."""
+    kwargs = {"reduction": "sum", **kwargs}
+    with pytest.raises(error, match=pattern):
+        divergence.kl_div(*args, **kwargs)
+    if torch_too:
+        with pytest.raises((RuntimeError, ValueError, TypeError)):
+            F.kl_div(*(to_torch(a) for a in args), **kwargs)
+
+
+@pytest.mark.parametrize("reduction", ["avg", "Mean", "batch_mean", "", None])
+def test_kl_div_unknown_reduction(reduction: Any) -> None:
+    pattern = (r"^reduction must be one of 'none', 'batchmean', 'sum', 'mean', got "
+               rf"{re.escape(repr(reduction))}$")
+    check_kl_div_error((LOG_Q, P), {"reduction": reduction}, ValueError, pattern)
+
+
+def test_kl_div_refuses_the_pre_1_0_elementwise_mean_that_torch_still_maps_to_mean() -> None:
+    with pytest.raises(ValueError, match=r"reduction must be one of .* got 'elementwise_mean'"):
+        divergence.kl_div(LOG_Q, P, reduction="elementwise_mean")
+    with pytest.warns(UserWarning):  # PyTorch: accepted, with a warning
+        F.kl_div(torch.from_numpy(LOG_Q), torch.from_numpy(P), reduction="elementwise_mean")
+
+
+@pytest.mark.parametrize("log_target", [1, 0.0, "yes", None, np.array([True])])
+def test_kl_div_log_target_must_be_a_bool(log_target: Any) -> None:
+    check_kl_div_error((LOG_Q, P), {"log_target": log_target}, TypeError,
+                       rf"^log_target must be True or False, got {type(log_target).__name__}: ")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_kl_div_integer_input_is_refused_like_torch(dtype: type) -> None:
+    check_kl_div_error((np.zeros((2, 3), dtype=dtype), P), {}, TypeError,
+                       rf"^input must be a floating-point array \(log-probabilities\), got dtype "
+                       rf"{np.dtype(dtype)}")
+
+
+@pytest.mark.parametrize(("log_target", "what"), [(False, "probabilities"),
+                                                  (True, "log-probabilities")])
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_])
+def test_kl_div_integer_target_is_refused_like_torch(log_target: bool, what: str,
+                                                     dtype: type) -> None:
+    target = np.array([[0, 1, 0], [1, 0, 0]], dtype=dtype)
+    check_kl_div_error((LOG_Q, target), {"log_target": log_target}, TypeError,
+                       rf"^target must be a floating-point array \({what}\), got dtype "
+                       rf"{np.dtype(dtype)}")
+
+
+@pytest.mark.parametrize(
+    ("log_q", "target", "pattern"),
+    [
+        (LOG_Q, P.T, r"target of shape \(3, 2\) does not broadcast with input of shape \(2, 3\)"),
+        (LOG_Q, np.full(2, 0.5), r"target of shape \(2,\) does not broadcast with input of "
+                                 r"shape \(2, 3\)"),
+        (np.zeros((4, 3)), P, r"target of shape \(2, 3\) does not broadcast with input of "
+                              r"shape \(4, 3\)"),
+    ],
+)
+def test_kl_div_shapes_that_do_not_broadcast(log_q: np.ndarray, target: np.ndarray,
+                                             pattern: str) -> None:
+    check_kl_div_error((log_q, target), {}, ValueError,
+                       rf"^kl_div: {pattern}: aligned from the right, each pair of axes must have "
+                       r"equal lengths or one of them 1")
+
+
+def test_kl_div_non_numeric_arguments() -> None:
+    with pytest.raises(TypeError, match=r"^input must be a number or an array of numbers, got "
+                                        r"None"):
+        divergence.kl_div(None, P)
+    with pytest.raises(TypeError, match=r"^target must be a number or an array of numbers, got "
+                                        r"a string"):
+        divergence.kl_div(LOG_Q, "uniform")
+    check_kl_div_error((LOG_Q, P.astype(np.complex64)), {}, TypeError,
+                       r"^target must hold real numbers, got complex dtype complex64")
+
+
+def test_kl_div_nan_and_negative_targets_propagate_like_torch() -> None:
+    """Not errors: nothing checks that the arguments are distributions, as in PyTorch."""
+    log_q = np.array([-1.0, -0.5, np.nan])
+    target = np.array([-0.5, 0.5, 0.5])
+    ours = divergence.kl_div(log_q, target, reduction="none")
+    theirs = F.kl_div(torch.from_numpy(log_q), torch.from_numpy(target), reduction="none")
+    np.testing.assert_array_equal(np.isnan(ours), [True, False, True])
+    np.testing.assert_allclose(ours, theirs.numpy(), equal_nan=True)

@@ -1,11 +1,15 @@
-"""helpers/losses.py: against PyTorch on generated inputs, and on the documents' numbers.
+"""helpers/losses.py and helpers/divergence.py: against PyTorch on generated inputs, and on the
+documents' numbers.
 
 **Properties** (hypothesis; marked ``slow``). Every loss is compared with
 ``torch.nn.functional`` for every argument combination: unbatched ``(C,)``, ``(N, C)``, ``(N, C,
 d1)`` and ``(N, C, d1, d2)`` inputs; class-index and class-probability targets; with and without
 class weights (zero weights included); with and without ignored targets (all of them ignored
 included); the three reductions; label smoothing in [0, 1]; logits of scale ~1, ~30 and ~1e4;
-float32 and float64. Gradients are compared with ``torch.autograd``. The strategies are in
+float32 and float64. Gradients are compared with ``torch.autograd``. ``kl_div`` is compared with
+``F.kl_div`` for each of its four reductions and both ``log_target``, on 1-D to 4-D shapes (some
+broadcasting), float32 and float64, log-probabilities of logits up to ±30 and targets with exact
+zeros (or, in log space, probabilities that underflow and ``-inf``). The strategies are in
 ``tests/strategies.py``; the information-theory properties are in ``tests/test_info.py``.
 
 **Worked examples.** Each test names the document (in ``/work/shared/seeds/``) and the place the
@@ -18,6 +22,7 @@ documents.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import hypothesis.extra.numpy as hnp
@@ -28,14 +33,17 @@ import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from helpers import info, losses
+from helpers import divergence, info, losses
 from tests.strategies import (
     DTYPES,
     MANY,
     REDUCTIONS,
     SOME,
+    DivergenceCase,
     LossCase,
     arrays_and_axes,
+    generators,
+    kl_div_cases,
     logit_arrays,
     loss_cases,
 )
@@ -381,6 +389,169 @@ def test_empty_batch_matches_torch(
     assert_loss_matches(losses.cross_entropy(logits, target, reduction=reduction), theirs, case)
     assert_grad_matches(losses.cross_entropy_grad(logits, target, reduction=reduction),
                         torch_grad, case)
+
+
+# --------------------------------------------------------------------------------------------
+# kl_div
+# --------------------------------------------------------------------------------------------
+
+KL_REDUCTIONS = ("none", "sum", "mean", "batchmean")
+
+
+def torch_kl_div(log_q: np.ndarray, target: np.ndarray, reduction: str,
+                 log_target: bool) -> np.ndarray:
+    """``F.kl_div`` on the arrays, checking that it warns exactly for ``reduction="mean"``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = F.kl_div(torch.from_numpy(np.asarray(log_q)), torch.from_numpy(np.asarray(target)),
+                          reduction=reduction, log_target=log_target)
+    said = [str(warning.message) for warning in caught]
+    assert said == (["reduction: 'mean' divides the total loss by both the batch size and the "
+                     "support size.'batchmean' divides only by the batch size, and aligns with "
+                     "the KL div math definition.'mean' will be changed to behave the same as "
+                     "'batchmean' in the next major release."] if reduction == "mean" else [])
+    return result.numpy()
+
+
+def kl_div_magnitude(case: DivergenceCase) -> np.ndarray | float:
+    """The reduced sum of the pointwise terms' absolute values (float64): the scale of the
+    rounding error (0 where a term is nan or ±inf, whose positions are compared exactly)."""
+    log_q = case.log_q.astype(np.float64)
+    target = case.target.astype(np.float64)
+    p = np.exp(target) if case.log_target else target
+    log_p = target if case.log_target else np.log(np.where(p > 0, p, 1.0))
+    with np.errstate(invalid="ignore"):  # 0 · (-inf)
+        terms = np.nan_to_num(np.abs(p * log_p) + np.abs(p * log_q), nan=0.0, posinf=0.0)
+    if case.reduction == "none":
+        return terms
+    total = float(terms.sum())
+    if case.reduction == "mean":
+        return total / max(terms.size, 1)
+    if case.reduction == "batchmean" and case.log_q.ndim:
+        return total / max(case.log_q.shape[0], 1)
+    return total
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("log_target", [False, True])
+@pytest.mark.parametrize("reduction", KL_REDUCTIONS)
+@MANY
+@given(data=st.data())
+def test_kl_div_matches_torch(reduction: str, log_target: bool, data: st.DataObject) -> None:
+    case = data.draw(kl_div_cases(reduction, log_target))
+    ours = divergence.kl_div(case.log_q, case.target, reduction=reduction,
+                             log_target=log_target)
+    theirs = torch_kl_div(case.log_q, case.target, reduction, log_target)
+    assert isinstance(ours, np.ndarray if reduction == "none" else np.floating)
+    assert np.shape(ours) == theirs.shape
+    assert np.asarray(ours).dtype == theirs.dtype
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    # A float32 target's own terms are rounded in float32 even when the result is float64, and
+    # NumPy's and PyTorch's float32 log and exp may differ in the last bit.
+    rtol = 1e-10 if case.eps < 1e-10 else 4e-6
+    atol = 16 * case.eps * kl_div_magnitude(case)
+    error = np.abs(np.asarray(ours, dtype=np.float64) - theirs)
+    assert np.all((error <= atol + rtol * np.abs(theirs)) | np.isnan(theirs)), (ours, theirs)
+
+
+@pytest.mark.slow
+@SOME
+@given(st.integers(1, 5), st.integers(1, 6), st.sampled_from([1.0, 30.0]), generators())
+def test_kl_div_is_the_kl_divergence_and_the_reductions_divide_its_sum(
+    batch: int, classes: int, scale: float, rng: np.random.Generator,
+) -> None:
+    """For distributions (N, C) along the class axis: ``"sum"`` over one row is KL(p || q) of
+    helpers.info, never negative; ``"batchmean"`` = sum / N, ``"mean"`` = sum / (N·C); in log
+    space the same where p > 0."""
+    log_q = losses.log_softmax(rng.uniform(-scale, scale, (batch, classes)), axis=1)
+    p = losses.softmax(rng.uniform(-scale, scale, (batch, classes)), axis=1)
+    p[:, 1:][rng.random((batch, classes - 1)) < 0.4] = 0.0  # zeros, one class always kept
+    p /= p.sum(axis=1, keepdims=True)
+    rows = divergence.kl_div(log_q, p, reduction="none").sum(axis=1)
+    np.testing.assert_allclose(rows, info.kl_divergence(p, np.exp(log_q)), rtol=1e-9,
+                               atol=1e-12 * scale)
+    assert np.all(rows >= -1e-12 * scale)  # Gibbs' inequality
+    total = divergence.kl_div(log_q, p, reduction="sum")
+    assert divergence.kl_div(log_q, p, reduction="batchmean") == pytest.approx(total / batch,
+                                                                               rel=1e-12)
+    assert divergence.kl_div(log_q, p) == pytest.approx(total / p.size, rel=1e-12)
+    positive = p > 0
+    with np.errstate(divide="ignore"):
+        in_log_space = divergence.kl_div(log_q, np.log(p), reduction="none", log_target=True)
+    np.testing.assert_allclose(in_log_space[positive],
+                               divergence.kl_div(log_q, p, reduction="none")[positive],
+                               rtol=1e-9, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kl_div_takes_zero_log_zero_as_zero_like_torch(dtype: type[np.floating]) -> None:
+    """A target 0 contributes exactly 0 where log q is finite; with log q = -inf it is
+    0 · (-inf) = nan, in PyTorch too (its xlogy covers only p log p)."""
+    log_q = np.array([-0.5, -1.2, -np.inf, 0.0], dtype=dtype)
+    target = np.array([0.0, 1.0, 0.0, 0.0], dtype=dtype)
+    ours = divergence.kl_div(log_q, target, reduction="none")
+    theirs = torch_kl_div(log_q, target, "none", False)
+    np.testing.assert_array_equal(ours, theirs)
+    assert ours[0] == 0.0 and not np.signbit(ours[0]) and np.isnan(ours[2])
+    assert ours[1] == pytest.approx(1.2)
+    in_log_space = divergence.kl_div(log_q, np.log(np.array([1e-45, 1.0, 1.0, 0.5], dtype)),
+                                     reduction="none", log_target=True)
+    assert np.isfinite(in_log_space[0]) and in_log_space[2] == np.inf
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "target_shape"),
+    [((), ()), ((), (4,)), ((3,), (2, 3)), ((2, 1), (2, 3)), ((0, 3), (0, 3)), ((2, 3), ())],
+)
+@pytest.mark.parametrize("reduction", KL_REDUCTIONS)
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_edge_shapes_match_torch(input_shape: tuple[int, ...],
+                                        target_shape: tuple[int, ...], reduction: str,
+                                        log_target: bool) -> None:
+    """0-d input (``"batchmean"`` divides by nothing), broadcasting (``"batchmean"`` divides by
+    the input's first axis, not the result's), an empty batch (``"mean"``/``"batchmean"``:
+    0/0 = nan, as in PyTorch)."""
+    rng = np.random.default_rng(4)
+    log_q = np.asarray(-rng.random(input_shape) - 0.1)
+    target = np.asarray(rng.random(target_shape))
+    if log_target:
+        target = np.log(target)
+    ours = divergence.kl_div(log_q, target, reduction=reduction, log_target=log_target)
+    theirs = torch_kl_div(log_q, target, reduction, log_target)
+    assert np.shape(ours) == theirs.shape and np.asarray(ours).dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("input_dtype", "input_shape", "target_dtype", "target_shape", "expected"),
+    [
+        (np.float32, (2, 3), np.float64, (2, 3), np.float64),
+        (np.float64, (2, 3), np.float32, (2, 3), np.float64),
+        (np.float32, (2, 3), np.float64, (), np.float32),  # a 0-d target does not promote
+        (np.float64, (), np.float32, (2, 3), np.float32),
+        (np.float64, (), np.float32, (), np.float64),
+        (np.float16, (2, 3), np.float32, (3,), np.float32),
+    ],
+)
+def test_kl_div_dtype_follows_torch_promotion(input_dtype, input_shape, target_dtype,
+                                              target_shape, expected) -> None:
+    log_q = np.full(input_shape, -1.0, dtype=input_dtype)
+    target = np.full(target_shape, 0.25, dtype=target_dtype)
+    for reduction in ("none", "sum"):
+        ours = divergence.kl_div(log_q, target, reduction=reduction)
+        assert np.asarray(ours).dtype == expected == torch_kl_div(log_q, target, reduction,
+                                                                  False).dtype
+
+
+def test_kl_div_mean_is_batchmean_over_the_number_of_classes() -> None:
+    """The warning PyTorch gives for "mean", as a number: for (N, C) it is batchmean / C."""
+    rng = np.random.default_rng(0)
+    log_q = losses.log_softmax(rng.normal(size=(8, 5)), axis=1)
+    p = losses.softmax(rng.normal(size=(8, 5)), axis=1)
+    batchmean = divergence.kl_div(log_q, p, reduction="batchmean")
+    assert divergence.kl_div(log_q, p) == pytest.approx(batchmean / 5, rel=1e-14)
+    assert batchmean == pytest.approx(float(np.mean(info.kl_divergence(p, np.exp(log_q)))),
+                                      rel=1e-12)
 
 
 # --- the documents' worked examples --------------------------------------------------------
