@@ -41,10 +41,12 @@ def _shown(character: str) -> str:
 def bigram_figure(
     losses: np.ndarray, minimum: float, probabilities: np.ndarray, alphabet: str
 ) -> Figure:
-    r"""Left: the training loss of the bigram table per step of gradient descent, from the
-    uniform model's :math:`\ln C` down to ``minimum``, the loss of the count-based estimate.
-    Right: the learned table :math:`q(\text{next} \mid \text{current})`, one row per current
-    character (the space shown as ``_``)."""
+    r"""Left: the objective of the bigram table per step of gradient descent (the
+    cross-entropy of the training pairs plus :math:`\alpha` times that of every pair, the
+    pseudo-counts), from the uniform model's :math:`\ln C` down to ``minimum``, the objective of
+    the count-based estimate. Right: the learned table
+    :math:`q(\text{next} \mid \text{current})`, one row per current character (the space shown
+    as ``_``)."""
     losses = np.asarray(losses, dtype=np.float64)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     size = len(alphabet)
@@ -55,8 +57,8 @@ def bigram_figure(
                     label="count-based estimate")
     ax_loss.axhline(math.log(size), color=COLORS["reference"], linestyle=":",
                     label=rf"uniform: $\ln C$, $C = {size}$")
-    ax_loss.set(xscale="log", xlabel="step", ylabel="training loss [nats per character]",
-                title="training the bigram table")
+    ax_loss.set(xscale="log", xlabel="step", ylabel="objective [nats per pair]",
+                title=r"objective: training pairs + $\alpha\cdot$pseudo-counts")
     ax_loss.legend(fontsize=8)
     image = ax_table.imshow(probabilities, cmap="Greys", vmin=0, vmax=1)
     ax_table.grid(False)
@@ -138,7 +140,7 @@ def chunked_benchmark_figure(results: dict) -> Figure:
     ax_memory.legend(handles, [label for label, _ in kinds.values()], fontsize=7, loc="upper right")
     config = results["config"]
     figure.suptitle(
-        f"{config['tokens']} tokens, H = {config['hidden']}, C = {config['vocab']}, "
+        f"{config['tokens']} tokens, d = {config['hidden']}, C = {config['vocab']}, "
         f"{config['dtype']}, {results['machine']['cores']} CPU cores", fontsize=9,
     )
     return figure
@@ -154,7 +156,8 @@ def _bytes_text(n_bytes: float) -> str:
 
 
 def logits_memory_explorer() -> Explorer:
-    r"""Memory of the logits :math:`x = h W^\top` against the vocabulary size :math:`C`.
+    r"""Memory of the logits :math:`x = h W_{\mathrm{out}}^\top` against the vocabulary size
+    :math:`C`.
 
     Naive: the logits of :math:`NT` tokens hold :math:`NT \cdot C` numbers of :math:`b` bytes,
     and their gradient as many again (PyTorch's ``F.cross_entropy`` keeps about three such

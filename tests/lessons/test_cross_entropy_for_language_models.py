@@ -41,6 +41,8 @@ def test_the_bigram_figure_draws_the_losses_their_two_levels_and_the_table() -> 
     np.testing.assert_allclose(curve.get_ydata(), losses)
     np.testing.assert_allclose(curve.get_xdata(), np.arange(1, 51))
     assert minimum.get_ydata()[0] == 1.0 and uniform.get_ydata()[0] == pytest.approx(math.log(4))
+    # the curve is the smoothed objective (pseudo-counts included), not the training-text loss
+    assert ax_loss.get_ylabel().startswith("objective") and "pseudo-counts" in ax_loss.get_title()
     (image,) = ax_table.images
     np.testing.assert_allclose(image.get_array(), table)
     assert [label.get_text() for label in ax_table.get_xticklabels()] == ["a", "b", "_", "c"]
@@ -154,6 +156,7 @@ def test_the_committed_benchmark_results_meet_the_goals_and_the_figure_shows_the
 
     figure = lesson.chunked_benchmark_figure(results)
     ax_memory, ax_time = figure.axes
+    assert "d = 256, C = 32768" in figure.get_suptitle()  # d the hidden size, as in the notebook
     ordered = [naive, *sorted(results["chunked"], key=lambda r: (r["method"], r["chunk_size"]))]
     assert [p.get_height() for p in ax_memory.patches[: len(ordered)]] == [
         row["peak_above_baseline_mib"] for row in ordered
