@@ -103,9 +103,10 @@ def _curves_axes(
     same = ax_objective is ax_test
     for run, values in objectives.items():
         label = run_name(*run, mathtext=True)
+        smoothed = " (smoothed $p$)" if run[1] != 0 else ""  # another function than the others
         ax_objective.plot(np.arange(len(values)), values, "--" if same else "-",
                           color=run_color(run), lw=1.2,
-                          label=f"{label}, objective" if same else label)
+                          label=f"{label}, objective" if same else label + smoothed)
         ax_test.plot(steps, test_losses[run], "-", color=run_color(run), lw=1.6,
                      label=f"{label}, test" if same else label)
     if best is not None:
@@ -119,9 +120,10 @@ def training_curves_figure(
     *,
     best: float | None = None,
 ) -> Figure:
-    r"""Left: the training objective of each run at every step (the loss it minimised, smoothed
-    for :math:`\varepsilon > 0`). Right: the plain cross-entropy :math:`-\frac1N\sum_n \log
-    q_{n,y_n}` on the test set at the checkpoints, and ``best`` (the Bayes posterior's) dotted."""
+    r"""Left: the training objective of each run at every step (the loss it minimised, against
+    the smoothed :math:`p` for :math:`\varepsilon > 0`, which its legend says). Right: the plain
+    cross-entropy :math:`-\frac1N\sum_n \log q_{n,y_n}` on the test set at the checkpoints, and
+    ``best`` (the Bayes posterior's) dotted."""
     figure, (left, right) = new_figure(2, figsize=(9.0, 3.4))
     _curves_axes(left, right, objectives, np.asarray(checkpoint_steps), test_losses, best)
     left.set(xlabel="step", ylabel="loss [nats]", title="training objective (train set)",

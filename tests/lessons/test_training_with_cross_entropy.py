@@ -103,6 +103,8 @@ def test_training_curves_figure_draws_every_run_and_the_bayes_line() -> None:
     left, right = figure.axes
     assert len(left.lines) == 3
     np.testing.assert_array_equal(left.lines[0].get_xdata(), np.arange(200))
+    labels = [line.get_label() for line in left.lines]
+    assert labels == ["linear", "MLP", r"MLP, $\varepsilon$ = 0.1 (smoothed $p$)"]
     for line, run in zip(right.lines, RUNS, strict=False):
         np.testing.assert_array_equal(line.get_xdata(), STEPS)
         assert line.get_color() == lesson.run_color(run)
