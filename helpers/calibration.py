@@ -2,22 +2,23 @@ r"""Calibration of a classifier's probabilities: reliability bins, expected cali
 Brier score, and temperature scaling.
 
 A classifier with predicted distribution :math:`q_n = \operatorname{softmax}(x_n)` predicts the
-class :math:`\hat y_n = \arg\max_c q_{n,c}` with **confidence** :math:`c_n = \max_c q_{n,c}`. It
-is *calibrated* when, among all predictions made with confidence about :math:`c`, a fraction
-:math:`c` is correct. Following Guo et al. (2017), *On Calibration of Modern Neural Networks*,
+class :math:`\hat y_n = \arg\max_c q_{n,c}` with **confidence** :math:`\hat q_n = \max_c q_{n,c}`.
+It is *calibrated* when, among all predictions made with confidence about :math:`r`, a fraction
+:math:`r` is correct. Following Guo et al. (2017), *On Calibration of Modern Neural Networks*,
 the confidences are sorted into :math:`M` equal-width bins
 :math:`B_m = \big(\tfrac{m-1}{M}, \tfrac{m}{M}\big]` (the first bin also holds 0), and in each
 bin the mean confidence is compared with the accuracy:
 
-.. math:: \operatorname{conf}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} c_n, \qquad
+.. math:: \operatorname{conf}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} \hat q_n, \qquad
           \operatorname{acc}(B_m) = \frac{1}{|B_m|}\sum_{n \in B_m} [\hat y_n = y_n]
 
 .. math:: \mathrm{ECE} = \sum_{m=1}^{M} \frac{|B_m|}{N}\,
           \big|\operatorname{acc}(B_m) - \operatorname{conf}(B_m)\big|
 
 A reliability diagram plots :math:`\operatorname{acc}(B_m)` against the bins: bars below the
-diagonal mean over-confidence, bars above it under-confidence. Müller, Kornblith & Hinton
-(2019), *When does label smoothing help?*, report ECE with :math:`M = 15` bins, the default here.
+diagonal mean over-confidence, bars above it under-confidence. Guo et al. compute the ECE with
+:math:`M = 15` bins, the default here; Müller, Kornblith & Hinton (2019), *When does label smoothing
+help?*, draw 15-bin reliability diagrams.
 
 The **Brier score** (Brier 1950) scores each prediction against its label, not a bin: the squared
 distance between the predicted distribution :math:`q_n` and the one-hot label,
