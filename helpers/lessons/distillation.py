@@ -61,21 +61,33 @@ def soft_targets_figure(x_teacher: Sequence[float],
     return figure
 
 
-def teacher_gap_figure(distance: np.ndarray, gaps: Mapping[str, np.ndarray],
-                       g_star: float) -> Figure:
-    r"""The logit gap :math:`x_0 - x_1` of each model along the line through the centres of
-    classes 1 and 0, with :math:`\pm g^*`, the optimal gap of label smoothing (lesson 8)."""
+def teacher_gap_figure(distance: np.ndarray, gaps: Mapping[str, np.ndarray], g_star: float,
+                       students: Mapping[str, np.ndarray] | None = None,
+                       centres: Sequence[float] = ()) -> Figure:
+    r"""The gap :math:`x_0 - x_1` of each model along the line through the centres of classes 1
+    and 0, with :math:`\pm g^*`, the optimal gap of label smoothing (lesson 8).
+
+    ``gaps``: the Bayes posterior's (a difference of log posteriors) first, then the teachers',
+    solid; ``students``: dash-dotted, the i-th in the colour of the i-th teacher; ``centres``:
+    the positions of the centres of classes 1 and 0 on the line, marked on the x-axis."""
     figure, (ax,) = new_figure(figsize=(6.8, 3.6))
     colors = [COLORS["reference"], COLORS["model"], COLORS["target"], COLORS["neutral"]]
     for (name, gap), color in zip(gaps.items(), colors, strict=False):
         ax.plot(distance, gap, color=color, lw=2, label=name)
+    for (name, gap), color in zip((students or {}).items(), colors[1:], strict=False):
+        ax.plot(distance, gap, color=color, lw=1.5, ls="-.", label=name)
     for sign in (1, -1):
         ax.axhline(sign * g_star, color=COLORS["neutral"], ls="--", lw=1,
                    label=rf"$\pm g^*$ = $\pm${g_star:.2f}" if sign == 1 else None)
     ax.axhline(0, color=COLORS["neutral"], lw=0.5)
+    for label, centre in zip(("centre of class 1", "centre of class 0"), centres, strict=False):
+        ax.axvline(centre, color=COLORS["neutral"], ls=":", lw=1)
+        ax.annotate(label, xy=(centre, 0), xycoords=("data", "axes fraction"), xytext=(3, 4),
+                    textcoords="offset points", fontsize=8, color=COLORS["neutral"])
     ax.set(xlabel="position along the line from the centre of class 1 to that of class 0",
-           ylabel=r"logit gap $x_0 - x_1$", xlim=(distance[0], distance[-1]),
-           title="The teachers' logits between two classes")
+           ylabel=r"gap $x_0 - x_1$ (Bayes: $\log q_0 - \log q_1$)",
+           xlim=(distance[0], distance[-1]),
+           title="Teachers' and students' logits between two classes")
     ax.legend(fontsize=8, loc="upper left")
     return figure
 

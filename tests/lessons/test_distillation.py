@@ -65,14 +65,32 @@ def test_soft_targets_figure_draws_one_bar_per_class_and_temperature() -> None:
 def test_teacher_gap_figure_draws_each_gap_and_plus_minus_g_star() -> None:
     distance = np.linspace(-4, 4, 9)
     gaps = {"a": distance * 2, "b": np.tanh(distance)}
+    students = {"s": distance * 0.5}
     g_star = losses.optimal_gap(3, 0.1)
-    figure = lesson.teacher_gap_figure(distance, gaps, g_star)
+    figure = lesson.teacher_gap_figure(distance, gaps, g_star, students=students,
+                                       centres=(-1.3, 1.3))
     (ax,) = figure.axes
     curves = [line for line in ax.lines if len(line.get_xdata()) == distance.size]
-    for line, gap in zip(curves, gaps.values(), strict=True):
+    solid = [line for line in curves if line.get_linestyle() == "-"]
+    dash_dotted = [line for line in curves if line.get_linestyle() == "-."]
+    for line, gap in zip(solid, gaps.values(), strict=True):
         np.testing.assert_array_equal(line.get_ydata(), gap)
+    (student,) = dash_dotted
+    np.testing.assert_array_equal(student.get_ydata(), students["s"])
+    assert student.get_color() == solid[1].get_color()  # the colour of the first teacher
     levels = sorted(line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "--")
     np.testing.assert_allclose(levels, [-g_star, g_star])
+    centres = sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":")
+    np.testing.assert_allclose(centres, [-1.3, 1.3])
+    assert [text.get_text() for text in ax.texts] == ["centre of class 1", "centre of class 0"]
+
+
+def test_teacher_gap_figure_without_students_or_centres_draws_only_the_gaps() -> None:
+    distance = np.linspace(-4, 4, 9)
+    figure = lesson.teacher_gap_figure(distance, {"a": distance}, 1.0)
+    (ax,) = figure.axes
+    assert [line.get_linestyle() for line in ax.lines if len(line.get_xdata()) == 9] == ["-"]
+    assert not ax.texts
 
 
 def test_explorer_moves_the_bars_and_the_points_with_tau() -> None:
