@@ -47,12 +47,14 @@ from helpers._validation import (
     one_hot_arguments,
     softmax_arguments,
 )
+from helpers.divergence import kl_div  # PyTorch's KLDivLoss; its own module keeps this one short
 
 __all__ = [
     "REDUCTIONS",
     "cross_entropy",
     "cross_entropy_grad",
     "double_softmax_losses",
+    "kl_div",
     "log_softmax",
     "logsumexp",
     "nll_loss",

@@ -822,3 +822,10 @@ def test_004_three_by_three_example() -> None:
     np.testing.assert_allclose(losses.log_softmax(x, axis=1), log_output, **last_digit)
     assert_printed(losses.nll_loss(losses.log_softmax(x, axis=1), target), 2.3185)
     assert_printed(losses.cross_entropy(x, target), 2.3185)
+
+
+def test_kl_div_is_one_of_the_losses() -> None:
+    """``helpers.losses`` offers every loss of ``torch.nn.functional`` the series uses; ``kl_div``
+    lives in ``helpers.divergence`` and is the same function here."""
+    assert losses.kl_div is divergence.kl_div
+    assert "kl_div" in losses.__all__
