@@ -10,7 +10,7 @@ LAB_PORT ?= 8888
 # As root, jupyter refuses to start without --allow-root (containers, Binder-like machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-baseline lint execute lock clean chromium web-assets slides html
+.PHONY: lab test test-baseline lint execute lock clean chromium web-assets slides html student
 
 # Vendored JavaScript of `make slides`/`make html` (pinned in tools/web/package-lock.json).
 WEB := build/web
@@ -87,6 +87,10 @@ slides: $(STAMP) $(WEB_STAMP)
 # A static HTML site of the executed notebooks with an index page, offline.
 html: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m tools.build_site --out build/site
+
+# The student edition: every notebook without its solutions, exercise outputs cleared (tools/student.py).
+student: $(STAMP)
+	$(BIN)/python -m tools.student --out build/student
 
 clean:
 	rm -rf $(VENV) .hypothesis .pytest_cache .ruff_cache *.egg-info build artifacts
