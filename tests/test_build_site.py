@@ -1,8 +1,14 @@
-"""tools/build_site.py: links between notebooks point to the converted pages."""
+"""tools/build_site.py: links between notebooks point to the converted pages; exercise cells
+show their question and one line instead of their stored verdict."""
 
 from __future__ import annotations
 
-from tools.build_site import link_pages
+import copy
+from pathlib import Path
+
+import nbformat
+
+from tools.build_site import RUN_TO_CHECK, link_pages, question_only, write_pages
 
 
 def test_links_to_lessons_and_appendices_point_to_pages_and_keep_their_anchor() -> None:
@@ -14,3 +20,56 @@ def test_links_to_lessons_and_appendices_point_to_pages_and_keep_their_anchor() 
         '<a href="04_softmax.html">4</a> <a href="A_documents.html#document-002">A</a> '
         '<a href="B_errata.html">B</a> <a href="https://example.org/x.ipynb">out</a>'
     )
+
+
+def test_exercise_cells_show_the_question_and_one_line_instead_of_the_verdict() -> None:
+    verdict = nbformat.v4.new_output(
+        "execute_result", data={"text/plain": "✗ Exercise 1.1: not yet. Expected one number."},
+        execution_count=3,
+    )
+    figure = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+    printed = nbformat.v4.new_output("stream", name="stdout", text="0.5\n")
+    exercise_source = "answer_1_1 = None  # your answer\nlesson.check_surprise(answer_1_1)"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("Call `check_surprise(answer)` below."),
+        nbformat.v4.new_code_cell("print(0.5)", outputs=[printed]),
+        nbformat.v4.new_code_cell(exercise_source, outputs=[verdict], execution_count=3),
+        nbformat.v4.new_code_cell("plot()", outputs=[figure]),
+        nbformat.v4.new_code_cell("lesson.check_softmax(softmax)", outputs=[]),
+    ])
+    others = [copy.deepcopy(notebook.cells[i]) for i in (0, 1, 3)]
+
+    result = question_only(notebook)
+
+    assert result is notebook
+    for cell in (notebook.cells[2], notebook.cells[4]):
+        assert [(o.output_type, o.name, o.text) for o in cell.outputs] == [
+            ("stream", "stdout", RUN_TO_CHECK + "\n")
+        ]
+    assert notebook.cells[2].source == exercise_source
+    assert [notebook.cells[i] for i in (0, 1, 3)] == others
+    assert RUN_TO_CHECK == "Run this cell in the notebook to check your answer."
+    nbformat.validate(notebook)
+
+
+def test_write_pages_of_site_and_slides_converts_exercises_without_verdict(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\nAbout."),
+        nbformat.v4.new_code_cell(
+            "lesson.check_x(answer)",
+            outputs=[nbformat.v4.new_output(
+                "execute_result", data={"text/plain": "✗ Exercise 1.1: not yet."},
+                execution_count=1,
+            )],
+            execution_count=1,
+        ),
+    ])
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(notebook, path)
+    seen: list[nbformat.NotebookNode] = []
+    out = tmp_path / "out"
+    out.mkdir()
+    write_pages(out, [path], lambda nb: seen.append(nb) or "<p>page</p>", ".html")
+    (converted,) = seen
+    assert converted.cells[1].outputs[0].text == RUN_TO_CHECK + "\n"
+    assert "not yet" in path.read_text(encoding="utf-8")  # the notebook itself is untouched

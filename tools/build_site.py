@@ -35,12 +35,15 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from tools.execute_notebooks import run
+from tools.student import is_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = ROOT / "tools" / "web" / "templates"
 NODE_MODULES = ROOT / "build" / "web" / "node_modules"
 STATIC = "_static"
+#: What an exercise cell shows on a page or slide in place of its verdict.
+RUN_TO_CHECK = "Run this cell in the notebook to check your answer."
 
 #: What is copied from each npm package into ``_static/`` (package → paths inside it), and the
 #: ``_static/`` name it gets. Only what the pages load: MathJax 2 with the TeX input, the
@@ -131,6 +134,19 @@ def read(path: Path, *, execute: bool = False) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+def question_only(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with the outputs of each exercise cell replaced by :data:`RUN_TO_CHECK`.
+
+    Changes ``notebook`` in place (the in-memory copy about to be converted) and returns it.
+    """
+    for cell in notebook.cells:
+        if is_exercise(cell):
+            cell.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text=RUN_TO_CHECK + "\n")
+            ]
+    return notebook
+
+
 def plain(markdown: str) -> str:
     """Markdown as plain text (links, emphasis and code ticks removed); ``$…$`` math is kept
     for MathJax."""
@@ -200,10 +216,11 @@ def write_pages(
     *,
     execute: bool = False,
 ) -> list[tuple[str, str, str]]:
-    """Convert each notebook to ``out/<stem><suffix>``; returns (file, title, summary) rows."""
+    """Convert each notebook (exercise verdicts replaced, :func:`question_only`) to
+    ``out/<stem><suffix>``; returns (file, title, summary) rows."""
     rows = []
     for path in paths:
-        notebook = read(path, execute=execute)
+        notebook = question_only(read(path, execute=execute))
         if any("```mermaid" in cell.source for cell in notebook.cells):
             raise ValueError(f"{path.name} has a mermaid diagram, which is not vendored")
         page = link_pages(convert(notebook), suffix)

@@ -25,7 +25,9 @@ the screen (``reveal_scroll``). A cell that already has a slide type keeps it, s
 override the rule for one cell in the notebook itself.
 
 The decks use the same vendored reveal.js, MathJax, require.js, jQuery and widget renderer as the
-HTML site (:mod:`tools.build_site`) and work offline; explorers show their saved figure.
+HTML site (:mod:`tools.build_site`) and work offline; explorers show their saved figure. As on
+the site, an exercise cell shows its question and "Run this cell in the notebook to check your
+answer." instead of its stored verdict (:func:`tools.build_site.question_only`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ notebook with an explorer, are opened from ``file://`` in Chromium with every re
 not local aborted, and must show: MathJax's typeset formulas (MathJax 2, as nbconvert's
 templates use it: ``.MathJax_CHTML``), reveal.js initialised (``.reveal.ready``, sections), and
 the widgets saved with the notebook rendered from their saved state (the explorer's figure
-loaded). Any aborted or failed request fails the test, with its URL.
+loaded). Any aborted or failed request fails the test, with its URL. No page or deck shows an
+exercise's stored "✗ Exercise …: not yet" verdict; the page shows the line that replaces it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from tests.browser import _support
 from tools import build_site, slides
+from tools.student import is_exercise
 
 WAIT_MS = 90_000
+#: The stored verdict of an exercise cell's placeholder (helpers/feedback.py).
+VERDICT = re.compile(r"✗ Exercise [^:\n]*: not yet")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +62,7 @@ def test_every_page_and_deck_loads_nothing_from_the_network(built: dict[str, Pat
             assert not re.search(r"""(src|href)=["'](https?:)?//[^"']*\.(js|css)\b""", text), (
                 f"{page.name}: a script or stylesheet URL with http(s) remains"
             )
+            assert not VERDICT.search(text), f"{page.name} shows an exercise's stored verdict"
         index = (built[kind] / "index.html").read_text(encoding="utf-8")
         links = re.findall(r'<li><a href="([^"]+)"', index)
         assert links == [f"{name}{suffix}" for name in names], f"{kind} index: series out of order"
@@ -113,6 +119,10 @@ def test_html_page_renders_offline(built: dict[str, Path], browser: Any) -> None
     context, page, problems = open_offline(browser, page_file.as_uri())
     try:
         check_rendered(page, facts, page_file.name)
+        if any(is_exercise(nbformat.v4.new_code_cell(cell.source)) for cell in facts.cells):
+            body = page.inner_text("body")
+            assert build_site.RUN_TO_CHECK in body, f"{page_file.name}: no 'Run this cell…'"
+            assert not VERDICT.search(body), f"{page_file.name} shows an exercise's verdict"
         if facts.first_explorer() is not None:
             page.locator("img.widget-image").first.scroll_into_view_if_needed()
         page.screenshot(path=str(shot))
