@@ -92,6 +92,16 @@ def check_integer(
     return int(value)
 
 
+def check_integer_at_least(value: Any, name: str, minimum: int) -> int:
+    """``value`` as an int ``>= minimum``: ``TypeError`` for a non-integer (as
+    :func:`check_integer`), ``ValueError`` ``"{name} must be at least {minimum}, got {value}"``
+    below."""
+    value = check_integer(value, name)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:
     """``axis`` normalised to ``0 … ndim-1``; ``ValueError`` naming the valid range otherwise."""
     axis = check_integer(axis, name)

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers._validation import check_integer, check_real_scalar
+from helpers._validation import check_integer_at_least, check_real_scalar
 from helpers.losses import softmax
 
 __all__ = ["CENTRES", "SIGMA", "bayes_posterior", "blobs", "model", "predict", "train_classifier"]
@@ -41,19 +41,11 @@ BAR_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt}"
 Checkpoints = dict[int, dict[str, torch.Tensor]]
 
 
-def _at_least(value: int, name: str, minimum: int) -> int:
-    """``value`` as an int ``>= minimum``: ``TypeError`` for a non-integer, ``ValueError`` below."""
-    value = check_integer(value, name)
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
 def blobs(n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``n_per_class`` points of each class, float64 ``(3·n, 2)``, and their labels ``(3·n,)``,
     class by class, drawn with ``np.random.default_rng(seed)``."""
-    n_per_class = _at_least(n_per_class, "n_per_class", 1)
-    rng = np.random.default_rng(_at_least(seed, "seed", 0))
+    n_per_class = check_integer_at_least(n_per_class, "n_per_class", 1)
+    rng = np.random.default_rng(check_integer_at_least(seed, "seed", 0))
     labels = np.repeat(np.arange(CLASSES), n_per_class)
     points = CENTRES[labels] + SIGMA * rng.standard_normal((labels.size, 2))
     return points, labels
@@ -75,8 +67,8 @@ def model(kind: str, hidden: int = 128, seed: int = 0) -> nn.Module:
     (``x = W_2 tanh(W_1 a + b_1)``, ``hidden`` tanh units, no last bias)."""
     if kind not in ("linear", "mlp"):
         raise ValueError(f'kind must be "linear" or "mlp", got {kind!r}')
-    hidden = _at_least(hidden, "hidden", 1)
-    torch.manual_seed(_at_least(seed, "seed", 0))
+    hidden = check_integer_at_least(hidden, "hidden", 1)
+    torch.manual_seed(check_integer_at_least(seed, "seed", 0))
     if kind == "linear":
         return nn.Linear(2, CLASSES, dtype=torch.float64)
     return nn.Sequential(
@@ -120,8 +112,8 @@ def train_classifier(
     last (a *checkpoint*, keyed by step). ``progress`` names a ``tqdm`` progress bar; ``None``
     shows none. Trains ``classifier`` in place.
     """
-    steps = _at_least(steps, "steps", 1)
-    every = _at_least(every, "every", 1)
+    steps = check_integer_at_least(steps, "steps", 1)
+    every = check_integer_at_least(every, "every", 1)
     learning_rate = check_real_scalar(learning_rate, "learning_rate")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate}")
