@@ -7,10 +7,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
+# make lab LAB_LANGUAGE=zh_CN: JupyterLab's menus in Chinese (jupyterlab-language-pack-zh-CN), set
+# in a settings folder of this checkout's own, so that the user's JupyterLab settings stay as they are.
+LAB_LANGUAGE ?=
+LAB_SETTINGS := $(VENV)/lab-settings/$(LAB_LANGUAGE)
 # As root, jupyter refuses to start without --allow-root (containers, Binder-like machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-baseline lint execute lock clean chromium web-assets slides html student
+.PHONY: lab test test-baseline lint execute lock clean chromium web-assets slides html student \
+	translations translations-check
 
 # Vendored JavaScript of `make slides`/`make html` (pinned in tools/web/package-lock.json).
 WEB := build/web
@@ -24,10 +29,19 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
+ifneq ($(LAB_LANGUAGE),)
+	mkdir -p $(LAB_SETTINGS)/@jupyterlab/translation-extension
+	printf '{"locale": "%s"}\n' '$(LAB_LANGUAGE)' \
+		> $(LAB_SETTINGS)/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+	JUPYTERLAB_SETTINGS_DIR=$(LAB_SETTINGS) $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 \
+		--port=$(LAB_PORT) --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+else
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) \
 		--ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+endif
 
 test: $(STAMP) $(WEB_STAMP) chromium
+	$(BIN)/python -m tools.translations check
 	@echo "Browser tests: screenshots go to artifacts/browser/"
 	$(BIN)/python -m pytest
 	$(BIN)/python -m tools.baseline_nbval
@@ -45,6 +59,15 @@ lint: $(STAMP)
 # Re-run every notebook in a fresh kernel and store its outputs (after editing a notebook).
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+	$(BIN)/python -m tools.translations build
+
+# The Chinese edition (notebooks/zh/): build it from the English notebooks and translations/zh/,
+# or check that every translation is current and notebooks/zh/ is what they build (make test does).
+translations: $(STAMP)
+	$(BIN)/python -m tools.translations build
+
+translations-check: $(STAMP)
+	$(BIN)/python -m tools.translations check
 
 # Regenerate the transitive lock from the current .venv.
 lock: $(STAMP)

@@ -1,14 +1,18 @@
 """tools/build_site.py: links between notebooks point to the converted pages; exercise cells
-show their question and one line instead of their stored verdict."""
+show their question and one line instead of their stored verdict. tools/editions.py: both
+editions, each page with a link to its page in the other."""
 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from tools.build_site import RUN_TO_CHECK, link_pages, question_only, write_pages
+from tools import editions
+from tools.build_site import NOTEBOOKS, RUN_TO_CHECK, link_pages, question_only, write_pages
 
 
 def test_links_to_lessons_and_appendices_point_to_pages_and_keep_their_anchor() -> None:
@@ -73,3 +77,49 @@ def test_write_pages_of_site_and_slides_converts_exercises_without_verdict(tmp_p
     (converted,) = seen
     assert converted.cells[1].outputs[0].text == RUN_TO_CHECK + "\n"
     assert "not yet" in path.read_text(encoding="utf-8")  # the notebook itself is untouched
+
+
+def test_each_page_links_to_its_page_in_the_other_edition() -> None:
+    page = '<!DOCTYPE html>\n<html>\n<head></head>\n<body class="x">\n<p>…</p></body></html>'
+    english = editions.add_language_switch(page, editions.ENGLISH, "01_x.zh.html")
+    chinese = editions.add_language_switch(page, editions.CHINESE, "01_x.html")
+    assert '<html lang="en">' in english and '<html lang="zh-CN">' in chinese
+    assert re.search(r'<body class="x"><a class="language-switch" href="01_x.zh.html" '
+                     r'hreflang="zh-CN" style="[^"]+">中文</a>', english)
+    assert re.search(r'<a class="language-switch" href="01_x.html" hreflang="en" '
+                     r'style="[^"]+">English</a>', chinese)
+    with pytest.raises(ValueError, match="no <body>"):
+        editions.add_language_switch("<p>no body</p>", editions.ENGLISH, "x")
+
+
+def test_the_start_pages_link_across_editions_and_lessons_stay_within() -> None:
+    english = '<a href="zh/00_start_here.ipynb">中文</a> <a href="01_x.html">1</a>'
+    chinese = '<a href="../00_start_here.ipynb">English</a> <a href="01_x.zh.html">1</a>'
+    assert editions.link_editions(english, editions.ENGLISH, ".html") == (
+        '<a href="00_start_here.zh.html">中文</a> <a href="01_x.html">1</a>')
+    assert editions.link_editions(chinese, editions.CHINESE, ".slides.html") == (
+        '<a href="00_start_here.slides.html">English</a> <a href="01_x.zh.html">1</a>')
+
+
+def test_both_editions_are_written_with_an_index_each(tmp_path: Path) -> None:
+    def convert(notebook: nbformat.NotebookNode) -> str:
+        return (f"<html><body><h1>{notebook.cells[0].source.splitlines()[0]}</h1>"
+                '<a href="02_cross_entropy_and_kl_divergence.ipynb">2</a></body></html>')
+
+    index = editions.write_editions(
+        tmp_path, convert, ".html", [NOTEBOOKS / "01_information_and_entropy.ipynb"])
+    assert index == tmp_path / "index.html"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "01_information_and_entropy.html", "01_information_and_entropy.zh.html",
+        "index.html", "index.zh.html"]
+    english = (tmp_path / "01_information_and_entropy.html").read_text(encoding="utf-8")
+    chinese = (tmp_path / "01_information_and_entropy.zh.html").read_text(encoding="utf-8")
+    assert 'href="01_information_and_entropy.zh.html"' in english
+    assert 'href="02_cross_entropy_and_kl_divergence.html"' in english
+    assert 'href="01_information_and_entropy.html"' in chinese
+    assert 'href="02_cross_entropy_and_kl_divergence.zh.html"' in chinese
+    assert "信息量" in chinese and "Information" in english
+    indexes = [(tmp_path / name).read_text(encoding="utf-8") for name in ("index.html",
+                                                                           "index.zh.html")]
+    assert 'href="index.zh.html"' in indexes[0] and 'href="index.html"' in indexes[1]
+    assert '<a href="01_information_and_entropy.zh.html">' in indexes[1]

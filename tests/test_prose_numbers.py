@@ -89,7 +89,10 @@ def test_a_number_no_cell_shows_is_found() -> None:
     assert unsupported(notebook) == ["markdown cell 0: 16.64"]
 
 
-@pytest.mark.parametrize("name", sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")))
+@pytest.mark.parametrize(
+    "name", sorted(str(path.relative_to(NOTEBOOKS)) for path in NOTEBOOKS.glob("*.ipynb"))
+    + sorted(str(path.relative_to(NOTEBOOKS)) for path in NOTEBOOKS.glob("zh/*.ipynb")),
+)
 def test_every_number_in_the_prose_is_printed_or_typed_by_the_code(name: str) -> None:
     found = unsupported(load(name))
     assert not found, "\n".join(found)

@@ -177,7 +177,7 @@ def title_and_summary(notebook: nbformat.NotebookNode, limit: int = 320) -> tupl
     body = [p for p in paragraphs if not p.startswith("#")]
     summary = plain(body[0]) if body else ""
     items = bullets(body[1]) if len(body) > 1 else []
-    if summary.endswith(("can", ":")) and items:
+    if summary.endswith(("can", ":", "：")) and items:
         summary += " " + "; ".join(plain(item).rstrip(";.") for item in items) + "."
     if len(summary) > limit:
         cut = summary[:limit].rsplit(" ", 1)[0]
@@ -234,8 +234,9 @@ def write_pages(
     return rows
 
 
-def write_index(out: Path, rows: list[tuple[str, str, str]], heading: str, note: str) -> Path:
-    """``index.html``: the series in order, one link per notebook (MathJax for the formulas)."""
+def write_index(out: Path, rows: list[tuple[str, str, str]], heading: str, note: str,
+                name: str = "index.html") -> Path:
+    """``out/<name>``: the series in order, one link per notebook (MathJax for the formulas)."""
     items = "\n".join(
         f'  <li><a href="{html.escape(file)}">{html.escape(title)}</a>'
         f"<p>{html.escape(summary)}</p></li>"
@@ -270,24 +271,22 @@ li p {{ margin: 0.2em 0 0; color: #555; }}
 </body>
 </html>
 """
-    target = out / "index.html"
+    target = out / name
     target.write_text(page, encoding="utf-8")
     return target
 
 
 def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False) -> Path:
-    """The site: ``out/index.html``, one page per notebook, ``out/_static``."""
+    """The site: ``out/index.html``, one page per notebook, ``out/_static``; the Chinese edition
+    beside it (``index.zh.html``, ``NN_name.zh.html``: :mod:`tools.editions`)."""
+    from tools import editions  # it builds on this module
+
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out)
     exporter = html_exporter()
-    rows = write_pages(
-        out, notebook_paths() if paths is None else paths,
-        lambda notebook: exporter.from_notebook_node(notebook)[0], ".html", execute=execute,
-    )
-    return write_index(
-        out, rows, "Cross-entropy, from information to label smoothing",
-        "The notebooks of the series, in order, with their outputs. The explorers show their "
-        "saved figure; to move the sliders, open the notebooks in JupyterLab (make lab).",
+    return editions.write_editions(
+        out, lambda notebook: exporter.from_notebook_node(notebook)[0], ".html",
+        None if paths is None else list(paths), execute=execute,
     )
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import SlidesExporter
 
-from tools import build_site
+from tools import build_site, editions
 
 
 def _heading_level(source: str) -> int:
@@ -100,20 +100,16 @@ def slides_exporter() -> SlidesExporter:
 
 
 def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False) -> Path:
-    """``out/NN_name.slides.html`` per notebook, ``out/index.html`` and ``out/_static``."""
+    """``out/NN_name.slides.html`` per notebook, ``out/index.html`` and ``out/_static``; the
+    Chinese edition beside them (``NN_name.zh.slides.html``, ``index.zh.html``)."""
     out.mkdir(parents=True, exist_ok=True)
     build_site.copy_assets(out)
     exporter = slides_exporter()
-    rows = build_site.write_pages(
-        out, build_site.notebook_paths() if paths is None else paths,
-        lambda notebook: exporter.from_notebook_node(assign_slide_types(notebook))[0],
-        ".slides.html", execute=execute,
-    )
-    return build_site.write_index(
-        out, rows, "Cross-entropy, from information to label smoothing: slides",
-        "One deck per lecture. Arrow keys: → next topic, ↓ next step; S opens the speaker view, "
-        "F full screen. The explorers show their saved figure; for live sliders present the "
-        "notebook in JupyterLab (make lab).",
+    return editions.write_editions(
+        out, lambda notebook: exporter.from_notebook_node(assign_slide_types(notebook))[0],
+        ".slides.html", None if paths is None else list(paths), execute=execute,
+        note="One deck per lecture. Arrow keys: → next topic, ↓ next step; S opens the speaker "
+             "view, F full screen. 每课一套幻灯片。",
     )
 
 

@@ -124,7 +124,13 @@ class NotebookFacts:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The notebook's path inside ``notebooks/`` (``zh/01_….ipynb`` for the Chinese edition)."""
+        return self.path.relative_to(NOTEBOOKS).as_posix()
+
+    @property
+    def label(self) -> str:
+        """A file-name-safe name: ``01_…``, or ``zh_01_…`` for the Chinese edition."""
+        return self.name.removesuffix(".ipynb").replace("/", "_")
 
     @property
     def widget_views(self) -> int:
@@ -164,10 +170,14 @@ class NotebookFacts:
         return None
 
 
-def notebook_paths() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(
-        NOTEBOOKS.glob("[A-Z]_*.ipynb")
-    )
+def notebook_paths(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The series in order in ``folder`` (``NOTEBOOKS / "zh"``: the Chinese edition)."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb")) + sorted(folder.glob("[A-Z]_*.ipynb"))
+
+
+def both_editions() -> list[Path]:
+    """The English series, then the Chinese edition (``notebooks/zh/``)."""
+    return notebook_paths() + notebook_paths(NOTEBOOKS / "zh")
 
 
 def read_facts(path: Path) -> NotebookFacts:
@@ -207,7 +217,9 @@ class LabServer:
     #: Top-level entries of the repository the served tree does not link to.
     NOT_LINKED = frozenset({"notebooks", ".git", ".venv", "build", "artifacts", "node_modules"})
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, dict[str, Any]] | None = None) -> None:
+        #: plugin → values, written over :data:`LAB_SETTINGS` (e.g. the interface language)
+        self.settings = {**LAB_SETTINGS, **(settings or {})}
         self.tmp = Path(tempfile.mkdtemp(prefix="lab-browser-test-"))
         #: the served tree: a copy of notebooks/ beside links to the rest of the repository, so
         #: that a notebook reading ../benchmarks/… finds it, and nothing writes into notebooks/
@@ -226,7 +238,7 @@ class LabServer:
         return f"{self.base_url}{path}{separator}token={self.token}"
 
     def _write_settings(self, settings_dir: Path) -> None:
-        for plugin, values in LAB_SETTINGS.items():
+        for plugin, values in self.settings.items():
             target = settings_dir / f"{plugin}.jupyterlab-settings"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(values), encoding="utf-8")

@@ -53,9 +53,9 @@ def test_every_page_and_deck_loads_nothing_from_the_network(built: dict[str, Pat
     names = [path.stem for path in _support.notebook_paths()]
     for kind, suffix in (("html", ".html"), ("slides", ".slides.html")):
         pages = sorted(built[kind].glob("*.html"))
-        assert {page.name for page in pages} == {f"{name}{suffix}" for name in names} | {
-            "index.html"
-        }
+        assert {page.name for page in pages} == {
+            f"{name}{infix}{suffix}" for name in names for infix in ("", ".zh")
+        } | {"index.html", "index.zh.html"}
         for page in pages:
             text = page.read_text(encoding="utf-8")
             assert build_site.remote_urls(text) == [], f"{page.name} loads from the network"
@@ -63,9 +63,16 @@ def test_every_page_and_deck_loads_nothing_from_the_network(built: dict[str, Pat
                 f"{page.name}: a script or stylesheet URL with http(s) remains"
             )
             assert not VERDICT.search(text), f"{page.name} shows an exercise's stored verdict"
-        index = (built[kind] / "index.html").read_text(encoding="utf-8")
-        links = re.findall(r'<li><a href="([^"]+)"', index)
-        assert links == [f"{name}{suffix}" for name in names], f"{kind} index: series out of order"
+        for infix in ("", ".zh"):
+            index = (built[kind] / f"index{infix}.html").read_text(encoding="utf-8")
+            links = re.findall(r'<li><a href="([^"]+)"', index)
+            assert links == [f"{name}{infix}{suffix}" for name in names], (
+                f"{kind} index{infix}: series out of order")
+        for page in pages:  # each page's language switch leads to its page in the other edition
+            other = (page.name.replace(".zh.", ".") if ".zh." in page.name
+                     else page.name.replace(".", ".zh.", 1))
+            assert f'class="language-switch" href="{other}"' in page.read_text(encoding="utf-8"), (
+                f"{page.name}: no language switch to {other}")
 
 
 def open_offline(browser: Any, url: str) -> tuple[Any, Any, list[str]]:
@@ -155,5 +162,28 @@ def test_slides_render_offline(built: dict[str, Path], browser: Any) -> None:
             page.wait_for_timeout(500)
         page.screenshot(path=str(shot))
         assert not problems, f"{deck.name} (screenshot {shot}):\n  " + "\n  ".join(problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("kind", ["html", "slides"])
+def test_the_language_switch_opens_the_chinese_edition_offline(
+    built: dict[str, Path], browser: Any, kind: str
+) -> None:
+    """A page or deck's language switch opens the same notebook in Chinese, which renders."""
+    facts = showcase()
+    suffix = ".html" if kind == "html" else ".slides.html"
+    start = built[kind] / f"{facts.path.stem}{suffix}"
+    shot = _support.ARTIFACTS / f"{kind}_zh_{facts.path.stem}.png"
+    _support.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page, problems = open_offline(browser, start.as_uri())
+    try:
+        page.locator("a.language-switch").click()
+        page.wait_for_url(f"**/{facts.path.stem}.zh{suffix}", timeout=WAIT_MS)
+        check_rendered(page, facts, f"{facts.path.stem}.zh{suffix}")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        assert page.locator("a.language-switch").inner_text() == "English"
+        page.screenshot(path=str(shot))
+        assert not problems, f"{kind} (screenshot {shot}):\n  " + "\n  ".join(problems)
     finally:
         context.close()
