@@ -247,8 +247,12 @@ def own_sentences(markdown: str) -> str:
     English edition's renderings of them), nor titles of papers (*An English Title*, 《标题》)."""
     text = INLINE_CODE.sub(" ", FENCED.sub(" ", markdown))
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
-    text = re.sub(r'"[^"\n]*"|“[^”\n]*”|《[^》\n]*》', " ", text)
-    return re.sub(r"(?<![*\w])\*[^*$\u4e00-\u9fff\n]+\*(?![*\w])", " ", text)  # *An English Title*
+    # a span may run over a line break, not over a blank line
+    line = r"(?:[^{stop}\n]|\n(?!\s*\n))"
+    text = re.sub("|".join(f"{a}{line.format(stop=b)}*{b}" for a, b in
+                           (('"', '"'), ("“", "”"), ("《", "》"))), " ", text)
+    title = r"(?<![*\w])\*" + line.format(stop="*$\u4e00-\u9fff") + r"+\*(?![*\w])"
+    return re.sub(title, " ", text)  # *An English Title*
 
 
 def prose(markdown: str) -> str:
