@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from tools import static_explorers
 from tools.execute_notebooks import run
 from tools.student import is_exercise
 
@@ -118,6 +119,7 @@ def copy_assets(out: Path, node_modules: Path = NODE_MODULES) -> None:
                 )
             else:
                 shutil.copy2(source, target)
+    static_explorers.copy_assets(out / STATIC)
 
 
 def notebook_paths(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -215,15 +217,44 @@ def write_pages(
     suffix: str,
     *,
     execute: bool = False,
+    cache: Path = static_explorers.CACHE,
+    frames_of: Callable[[Path], Path] = lambda path: path,
+    root: str = "",
 ) -> list[tuple[str, str, str]]:
-    """Convert each notebook (exercise verdicts replaced, :func:`question_only`) to
-    ``out/<stem><suffix>``; returns (file, title, summary) rows."""
+    """Convert each notebook (exercise verdicts replaced, :func:`question_only`; explorers
+    replaced by their precomputed frames, :mod:`tools.static_explorers`) to
+    ``out/<stem><suffix>``; returns (file, title, summary) rows.
+
+    The frames of ``path`` are those of the notebook ``frames_of(path)`` (itself by default; the
+    original, for an edition with the same code cells), computed or taken from ``cache``, and
+    copied to ``out/frames/<its stem>/``. ``root`` is the URL of ``out`` relative to the pages
+    (``""`` when they are in ``out``, ``"../"`` in a subfolder).
+    """
     rows = []
+    paths = list(paths)
+    computed = static_explorers.compute_all(
+        dict.fromkeys(map(frames_of, paths)), execute=execute, cache=cache
+    )
     for path in paths:
-        notebook = question_only(read(path, execute=execute))
+        source = frames_of(path)
+        frames = computed.get(source, static_explorers.Frames(out, {}))
+        if execute and source == path:
+            notebook = frames.executed()  # the run that computed the frames: none other
+        else:
+            notebook = read(path, execute=execute)
+        notebook = question_only(notebook)
         if any("```mermaid" in cell.source for cell in notebook.cells):
             raise ValueError(f"{path.name} has a mermaid diagram, which is not vendored")
+        try:
+            explorers = static_explorers.show_frames(
+                notebook, frames, f"{root}{static_explorers.FRAMES}/{source.stem}"
+            )
+        except ValueError as error:
+            raise ValueError(f"{path.name}: {error}") from None
         page = link_pages(convert(notebook), suffix)
+        if explorers:
+            frames.copy_to(out / static_explorers.FRAMES / source.stem)
+            page = static_explorers.link_assets(page, f"{root}{STATIC}")
         remote = remote_urls(page)
         if remote:
             raise ValueError(f"{path.name}: scripts or stylesheets from the network: {remote}")
@@ -275,14 +306,16 @@ li p {{ margin: 0.2em 0 0; color: #555; }}
     return target
 
 
-def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False) -> Path:
-    """The site: ``out/index.html``, one page per notebook, ``out/_static``."""
+def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False,
+               cache: Path = static_explorers.CACHE) -> Path:
+    """The site: ``out/index.html``, one page per notebook, ``out/_static``, ``out/frames``."""
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out)
     exporter = html_exporter()
     rows = write_pages(
         out, notebook_paths() if paths is None else paths,
         lambda notebook: exporter.from_notebook_node(notebook)[0], ".html", execute=execute,
+        cache=cache,
     )
     return write_index(
         out, rows, "Cross-entropy, from information to label smoothing",

@@ -40,7 +40,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import SlidesExporter
 
-from tools import build_site
+from tools import build_site, static_explorers
 
 
 def _heading_level(source: str) -> int:
@@ -99,7 +99,8 @@ def slides_exporter() -> SlidesExporter:
     )
 
 
-def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False) -> Path:
+def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False,
+                 cache: Path = static_explorers.CACHE) -> Path:
     """``out/NN_name.slides.html`` per notebook, ``out/index.html`` and ``out/_static``."""
     out.mkdir(parents=True, exist_ok=True)
     build_site.copy_assets(out)
@@ -107,7 +108,7 @@ def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: boo
     rows = build_site.write_pages(
         out, build_site.notebook_paths() if paths is None else paths,
         lambda notebook: exporter.from_notebook_node(assign_slide_types(notebook))[0],
-        ".slides.html", execute=execute,
+        ".slides.html", execute=execute, cache=cache,
     )
     return build_site.write_index(
         out, rows, "Cross-entropy, from information to label smoothing: slides",
