@@ -86,12 +86,14 @@ def epilogue(directory: Path) -> Any:
                      for cell in executed.cells if cell.cell_type == "code"
                      for output in explorer_outputs(cell)]
         # An explorer shown with display() is in no variable; the widget registry keeps it
-        # alive, and the garbage collector's list finds it by its widget's model id.
+        # alive, and the garbage collector's list finds it by its widget's model id. type(),
+        # not isinstance(): the latter asks dead weak proxies and lazy modules for __class__.
         return f"""
 import gc as _gc, json as _json, pathlib as _pathlib
 from helpers.explorer import Explorer as _Explorer, write_frames as _write_frames
 _wanted = {model_ids!r}
-_found = {{_e.widget.model_id: _e for _e in _gc.get_objects() if isinstance(_e, _Explorer)}}
+_found = {{_e.widget.model_id: _e for _e in _gc.get_objects()
+          if issubclass(type(_e), _Explorer)}}
 _missing = [_id for _id in _wanted if _id not in _found]
 if _missing:
     raise LookupError(f"no live explorer for the widget views {{_missing}}")
