@@ -28,6 +28,7 @@ palette PNGs beside a manifest that the page's script reads.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -146,7 +147,12 @@ class Explorer:
         first_values = self.values()
         first = tuple([value for _, value in values].index(first_values[name])
                       for name, values in zip(self.controls, choices, strict=True))
-        try:
+        with contextlib.ExitStack() as held:
+            # In a kernel each redraw would send its PNG to the front end: the widgets' state
+            # messages are held, and one per widget is sent at the end.
+            for widget in (self.image, self.readout, *self.controls.values()):
+                held.enter_context(widget.hold_sync())
+            held.callback(self._put_back, first_values)  # runs first, while still held
             for setting in _settings(choices, first, grid_limit):
                 for control, values, position in zip(self.controls.values(), choices, setting,
                                                      strict=True):
@@ -155,9 +161,10 @@ class Explorer:
                         raise ValueError(f"{self.title}: {control.description} refused "
                                          f"{values[position][1]!r}")
                 yield setting, _small_png(self._canvas), self.readout.value
-        finally:
-            for name, value in first_values.items():
-                self.controls[name].value = value
+
+    def _put_back(self, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            self.controls[name].value = value
 
     def _on_change(self, _change: Mapping[str, Any]) -> None:
         self.redraw()

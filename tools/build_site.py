@@ -5,10 +5,18 @@
 
 Each notebook becomes ``NN_name.html`` (nbconvert's ``lab`` template) next to an ``index.html``
 that lists the series in order. The notebooks are committed with their outputs (CI checks them
-with strict nbval), so by default the stored outputs are converted; ``--execute`` runs a copy of
-each notebook in a fresh kernel first and converts that, leaving the ``.ipynb`` untouched. The
-explorers show the figure saved with the notebook: the widget state is embedded and rendered by
-``@jupyter-widgets/html-manager``, but without a kernel a slider cannot redraw the figure.
+with strict nbval), so by default the stored outputs are converted; ``--execute`` converts the
+outputs of a fresh run instead, leaving the ``.ipynb`` untouched.
+
+The explorers work on the page, without a kernel (:mod:`tools.static_explorers`): each notebook
+with an explorer runs once in a kernel, where every explorer renders its figure and readout for
+each value of each control (or every combination, when few); the frames go to
+``frames/<notebook>/<cell id>/`` beside the pages, and native sliders and menus swap them. The
+page says that the notebook computes every value and the page only these. The runs are cached in
+``build/frames`` (keyed by the notebook and ``helpers/``), so ``make slides`` after ``make html``
+runs nothing again; the first build takes about a minute, a cached one seconds. Other saved
+widgets (progress bars) are rendered from their saved state by
+``@jupyter-widgets/html-manager``.
 
 nbconvert's pages load require.js, MathJax, jQuery, reveal.js and the widget renderer from CDNs.
 Here they come from ``_static/`` beside the pages instead, copied from the npm packages pinned in
@@ -319,8 +327,8 @@ def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool 
     )
     return write_index(
         out, rows, "Cross-entropy, from information to label smoothing",
-        "The notebooks of the series, in order, with their outputs. The explorers show their "
-        "saved figure; to move the sliders, open the notebooks in JupyterLab (make lab).",
+        "The notebooks of the series, in order, with their outputs. The explorers' sliders "
+        "show precomputed values; in JupyterLab (make lab) they compute every value live.",
     )
 
 

@@ -25,9 +25,12 @@ the screen (``reveal_scroll``). A cell that already has a slide type keeps it, s
 override the rule for one cell in the notebook itself.
 
 The decks use the same vendored reveal.js, MathJax, require.js, jQuery and widget renderer as the
-HTML site (:mod:`tools.build_site`) and work offline; explorers show their saved figure. As on
-the site, an exercise cell shows its question and "Run this cell in the notebook to check your
-answer." instead of its stored verdict (:func:`tools.build_site.question_only`).
+HTML site (:mod:`tools.build_site`) and work offline. As on the site, the explorers work without a
+kernel, over precomputed frames (:mod:`tools.static_explorers`, shared with ``make html`` through
+the cache in ``build/frames``): the arrow keys move a focused slider, not the slides, and a swipe
+on an explorer does not turn the slide. An exercise cell shows its question and "Run this cell in
+the notebook to check your answer." instead of its stored verdict
+(:func:`tools.build_site.question_only`).
 """
 
 from __future__ import annotations
@@ -113,8 +116,8 @@ def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: boo
     return build_site.write_index(
         out, rows, "Cross-entropy, from information to label smoothing: slides",
         "One deck per lecture. Arrow keys: → next topic, ↓ next step; S opens the speaker view, "
-        "F full screen. The explorers show their saved figure; for live sliders present the "
-        "notebook in JupyterLab (make lab).",
+        "F full screen. The explorers' sliders show precomputed values; to compute every value "
+        "live, present the notebook in JupyterLab (make lab).",
     )
 
 

@@ -23,6 +23,7 @@ import concurrent.futures
 import hashlib
 import html
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -133,6 +134,7 @@ def compute(path: Path, cache: Path = CACHE) -> Frames:
         return Frames(entry, explorers)
     cache.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{path.stem}-", dir=cache))
+    work.chmod(0o755)  # mkdtemp makes it private; the pages copy it, for anyone to read
     try:
         executed, _ = run(path, epilogue=epilogue(work / "models"))
         by_model = json.loads((work / "models" / "explorers.json").read_text(encoding="utf-8"))
@@ -151,7 +153,11 @@ def compute(path: Path, cache: Path = CACHE) -> Frames:
         (work / "explorers.json").write_text(json.dumps(explorers), encoding="utf-8")
         for old in cache.glob(f"{path.stem}-*"):
             shutil.rmtree(old, ignore_errors=True)
-        os.replace(work, entry)  # whole or not at all: an interrupted build leaves no entry
+        try:
+            os.replace(work, entry)  # whole or not at all: an interrupted build leaves no entry
+        except OSError:
+            if not (entry / "explorers.json").exists():
+                raise  # else a build running beside this one has just stored the same entry
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Frames(entry, explorers)
@@ -164,9 +170,14 @@ def compute_all(paths: Iterable[Path], *, execute: bool = False,
     paths = list(paths)
     needed = [path for path in paths
               if execute or has_explorer(nbformat.read(path, as_version=4))]
-    workers = max(2, os.cpu_count() or 1)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        computed = pool.map(lambda path: compute(path, cache), needed)
+    if len(needed) < 2:
+        return {path: compute(path, cache) for path in needed}
+    # Processes, not threads: nbclient leaves an event loop open in each thread it runs in.
+    workers = min(len(needed), max(2, os.cpu_count() or 1))
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        computed = pool.map(compute, needed, [cache] * len(needed))
         return dict(zip(needed, computed, strict=True))
 
 
