@@ -1,13 +1,16 @@
 """tools/build_site.py: links between notebooks point to the converted pages; exercise cells
-show their question and one line instead of their stored verdict."""
+show their question and one line instead of their stored verdict; an edition with the same code
+cells shows the explorers' frames of the original."""
 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import nbformat
 
+from tools import static_explorers
 from tools.build_site import RUN_TO_CHECK, link_pages, question_only, write_pages
 
 
@@ -73,3 +76,48 @@ def test_write_pages_of_site_and_slides_converts_exercises_without_verdict(tmp_p
     (converted,) = seen
     assert converted.cells[1].outputs[0].text == RUN_TO_CHECK + "\n"
     assert "not yet" in path.read_text(encoding="utf-8")  # the notebook itself is untouched
+
+
+def test_a_translated_edition_shows_the_frames_of_the_original(tmp_path: Path) -> None:
+    """Pages in a subfolder (``root="../"``) of a notebook with the same code cells and cell
+    ids show the frames computed from the original, copied once under its stem."""
+    explorer = nbformat.v4.new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2,
+                                                     "version_minor": 0},
+        "text/plain": "Explorer: Line (slope=1.0)",
+    })
+    original = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 1 · Lines"),
+        nbformat.v4.new_code_cell("lesson.line_explorer()", outputs=[explorer]),
+    ])
+    translated = copy.deepcopy(original)
+    translated.cells[0].source = "# 1 · 直线"
+    english, chinese = tmp_path / "01_lines.ipynb", tmp_path / "zh" / "01_lines.ipynb"
+    chinese.parent.mkdir()
+    nbformat.write(original, english)
+    nbformat.write(translated, chinese)
+    # The cache entry a kernel run of the original would leave (static_explorers.compute).
+    cell_id = original.cells[1].id
+    entry = tmp_path / "cache" / f"01_lines-{static_explorers.cache_key(english)}"
+    (entry / cell_id).mkdir(parents=True)
+    (entry / cell_id / "f.png").write_bytes(b"png")
+    manifest = {"title": "Line", "complete": True, "width": 10, "height": 10,
+                "controls": [{"name": "slope", "description": "slope", "kind": "range",
+                              "labels": ["1.0"], "first": 0}],
+                "frames": {"0": ["f.png", "slope 1.0"]}}
+    (entry / "explorers.json").write_text(json.dumps({cell_id: [manifest]}), encoding="utf-8")
+
+    out = tmp_path / "site"
+    (out / "zh").mkdir(parents=True)
+    seen: list[nbformat.NotebookNode] = []
+    write_pages(out / "zh", [chinese], lambda nb: seen.append(nb) or "<head></head><body></body>",
+                ".html", cache=tmp_path / "cache", root="../",
+                frames_of=lambda path: english if path == chinese else path)
+    (page_notebook,) = seen
+    assert page_notebook.cells[0].source == "# 1 · 直线"
+    html = page_notebook.cells[1].outputs[0]["data"]["text/html"]
+    assert f'src="../frames/01_lines/{cell_id}/f.png"' in html
+    page = (out / "zh" / "01_lines.html").read_text(encoding="utf-8")
+    assert '<script src="../_static/static_explorer.js"></script>' in page
+    assert (out / "frames" / "01_lines" / cell_id / "f.png").read_bytes() == b"png"
+    assert not (out / "zh" / "frames").exists()

@@ -235,8 +235,8 @@ def write_pages(
 
     The frames of ``path`` are those of the notebook ``frames_of(path)`` (itself by default; the
     original, for an edition with the same code cells), computed or taken from ``cache``, and
-    copied to ``out/frames/<its stem>/``. ``root`` is the URL of ``out`` relative to the pages
-    (``""`` when they are in ``out``, ``"../"`` in a subfolder).
+    copied to ``<root>/frames/<its stem>/``. ``root`` is the site's top folder relative to
+    ``out`` (``""``; ``"../"`` for pages in a subfolder), where ``_static/`` and ``frames/`` are.
     """
     rows = []
     paths = list(paths)
@@ -261,7 +261,7 @@ def write_pages(
             raise ValueError(f"{path.name}: {error}") from None
         page = link_pages(convert(notebook), suffix)
         if explorers:
-            frames.copy_to(out / static_explorers.FRAMES / source.stem)
+            frames.copy_to(out / root / static_explorers.FRAMES / source.stem)
             page = static_explorers.link_assets(page, f"{root}{STATIC}")
         remote = remote_urls(page)
         if remote:
