@@ -17,13 +17,25 @@ is one stable line naming the explorer and its controls' values.
 
 Each lesson's explorers are the ``*_explorer`` functions of its module in
 :mod:`helpers.lessons`, beside the figures they draw.
+
+Without a kernel (the HTML site and the slides of ``tools/``) nothing can call *update*, so
+:func:`write_frames` renders it ahead of time: :func:`control_values` picks at most
+:data:`MAX_VALUES` values of each control on its own step grid, :meth:`Explorer.frames` draws the
+figure for each setting (every combination when there are at most :data:`GRID_LIMIT`, else one
+control at a time with the others at their first value), and the frames are saved as small
+palette PNGs beside a manifest that the page's script reads.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import itertools
+import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
@@ -34,6 +46,19 @@ from matplotlib.figure import Figure
 
 #: ``update(**control_values) -> readout``: moves the artists, returns a line of text (or "").
 Update = Callable[..., str]
+
+#: At most this many values of one slider are precomputed for a page without a kernel.
+MAX_VALUES = 41
+#: Every combination of the controls' values is precomputed when there are at most this many;
+#: beyond, one control at a time (the others at their first value), which keeps a page small.
+GRID_LIMIT = 100
+#: The strides between precomputed values, in slider steps: 1, 2, 5, 10, 20, 50, … so that a
+#: learner reads 0.05, 0.10, 0.15 under the slider, not 0.042, 0.083.
+_NICE_STRIDES = tuple(m * 10**e for e in range(7) for m in (1, 2, 5))
+
+#: One precomputed frame: the position of each control's value in :func:`control_values`, the
+#: figure as a small PNG, the readout.
+Frame = tuple[tuple[int, ...], bytes, str]
 
 
 def _png(canvas: FigureCanvasAgg) -> bytes:
@@ -110,6 +135,37 @@ class Explorer:
             self.figure.draw_artist(artist)
         self.image.value = _png(self._canvas)
 
+    def frames(self, *, limit: int = MAX_VALUES, grid_limit: int = GRID_LIMIT) -> Iterator[Frame]:
+        """The figure and readout for each setting a page without a kernel offers.
+
+        Each control takes the values of :func:`control_values`; every combination when there
+        are at most ``grid_limit``, else the current setting and then one control at a time
+        with the others at their current value. The frames are drawn through the controls, as
+        a learner's slider would, and the controls are put back afterwards.
+        """
+        choices = [control_values(control, limit) for control in self.controls.values()]
+        first_values = self.values()
+        first = tuple([value for _, value in values].index(first_values[name])
+                      for name, values in zip(self.controls, choices, strict=True))
+        with contextlib.ExitStack() as held:
+            # In a kernel each redraw would send its PNG to the front end: the widgets' state
+            # messages are held, and one per widget is sent at the end.
+            for widget in (self.image, self.readout, *self.controls.values()):
+                held.enter_context(widget.hold_sync())
+            held.callback(self._put_back, first_values)  # runs first, while still held
+            for setting in _settings(choices, first, grid_limit):
+                for control, values, position in zip(self.controls.values(), choices, setting,
+                                                     strict=True):
+                    control.value = values[position][1]
+                    if control.value != values[position][1]:
+                        raise ValueError(f"{self.title}: {control.description} refused "
+                                         f"{values[position][1]!r}")
+                yield setting, _small_png(self._canvas), self.readout.value
+
+    def _put_back(self, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            self.controls[name].value = value
+
     def _on_change(self, _change: Mapping[str, Any]) -> None:
         self.redraw()
 
@@ -178,3 +234,115 @@ def sweep_seconds(explorer: Explorer, steps: int, *,
         times += redraw_seconds(explorer, name, steps_taken, clock=clock)
         control.value = first
     return times
+
+
+# --- frames for a page without a kernel -------------------------------------------------------
+
+def _labelled_options(control: ipywidgets.ValueWidget) -> list[tuple[str, Any]]:
+    return [option if isinstance(option, tuple) else (str(option), option)
+            for option in control.options]
+
+
+def _on_grid(control: ipywidgets.ValueWidget, limit: int) -> list[Any]:
+    """At most ``limit`` values of a numeric slider, each one it can reach (``min + j·step``, of
+    the exponent for a log slider): both ends, the current value, and the multiples of the
+    smallest nice stride that fit, counted from zero where zero is on the step grid (0.05, 0.10,
+    … rather than 0.01, 0.06, … from a minimum of 0.01), else from the current value or the
+    minimum."""
+    log = type(control).__name__ == "FloatLogSlider"
+    low, high, step = control.min, control.max, control.step
+    steps = round((high - low) / step)
+    current = math.log(control.value, control.base) if log else control.value
+
+    def step_of(position: float) -> int | None:
+        j = (position - low) / step
+        return round(j) if math.isclose(j, round(j), abs_tol=1e-6) else None
+
+    def position(j: int) -> float:
+        # The ends exactly: a rounded end can fall outside the slider, which clamps it.
+        return low if j == 0 else high if j == steps else round(low + j * step, 10)
+
+    anchor = next((j for j in (step_of(0.0), step_of(current)) if j is not None), 0)
+    for stride in _NICE_STRIDES:
+        # A step closer than half a stride to the current value would sit beside it.
+        indices = {j for j in range(anchor % stride, steps + 1, stride)
+                   if abs(position(j) - current) > stride * step / 2 - 1e-9} | {0, steps}
+        if len(indices) + 1 <= limit:
+            break
+    positions = sorted({position(j) for j in indices} | {current})
+    if isinstance(control.value, int):
+        return [round(p) for p in positions]
+    values = [float(control.base**p) if log else p for p in positions]
+    # The current value as the control holds it, not as recomputed from its exponent.
+    return [control.value if p == current else v for p, v in zip(positions, values, strict=True)]
+
+
+def control_values(control: ipywidgets.ValueWidget,
+                   limit: int = MAX_VALUES) -> list[tuple[str, Any]]:
+    """The (label, value) pairs a page without a kernel offers for ``control``, in its order.
+
+    A slider gets at most ``limit`` values it can reach, labelled with its readout format; a
+    control with options (dropdown, selection slider) every option, or ``limit`` of them evenly
+    picked (:func:`control_sweep`). The current value is always among them.
+    """
+    if getattr(control, "options", None):
+        options = _labelled_options(control)
+        kept = set(map(repr, control_sweep(control, limit))) | {repr(control.value)}
+        return [(label, value) for label, value in options if repr(value) in kept]
+    values = _on_grid(control, limit)
+    return [(format(value, control.readout_format), value) for value in values]
+
+
+def _small_png(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as a 256-colour PNG: a third of the size of the full-colour one, and a line
+    plot shows no difference."""
+    width, height = canvas.get_width_height()
+    image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    palette = image.convert("RGB").quantize(256, method=PIL.Image.Quantize.FASTOCTREE)
+    buffer = io.BytesIO()
+    palette.save(buffer, format="png", optimize=True)
+    return buffer.getvalue()
+
+
+def _settings(choices: list[list[tuple[str, Any]]], first: tuple[int, ...],
+              grid_limit: int) -> Iterator[tuple[int, ...]]:
+    """Every combination of positions when they are at most ``grid_limit``; else ``first`` and
+    then each control over its positions with the others at ``first``."""
+    if math.prod(len(values) for values in choices) <= grid_limit:
+        yield from itertools.product(*(range(len(values)) for values in choices))
+        return
+    yield first
+    for which, values in enumerate(choices):
+        for position in range(len(values)):
+            if position != first[which]:
+                yield (*first[:which], position, *first[which + 1:])
+
+
+def write_frames(explorer: Explorer, directory: Path, *, limit: int = MAX_VALUES,
+                 grid_limit: int = GRID_LIMIT) -> dict[str, Any]:
+    """Save every frame of :meth:`Explorer.frames` in ``directory`` (named by content, so that
+    equal figures are stored once) and return the manifest a page needs to swap them: title,
+    controls (name, description, kind, labels, position of the current value), frames (``"i,j"``
+    → [file, readout]), whether every combination is there, the image size."""
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = {}
+    for setting, png, readout in explorer.frames(limit=limit, grid_limit=grid_limit):
+        name = hashlib.sha256(png).hexdigest()[:16] + ".png"
+        (directory / name).write_bytes(png)
+        frames[",".join(map(str, setting))] = [name, readout]
+    controls = []
+    for name, control in explorer.controls.items():
+        values = control_values(control, limit)
+        controls.append({
+            "name": name,
+            "description": control.description or name,
+            "kind": "range" if "Slider" in type(control).__name__ else "select",
+            "labels": [label for label, _ in values],
+            "first": [value for _, value in values].index(control.value),
+        })
+    width, height = explorer._canvas.get_width_height()
+    return {
+        "title": explorer.title, "controls": controls, "frames": frames,
+        "complete": len(frames) == math.prod(len(c["labels"]) for c in controls),
+        "width": width, "height": height,
+    }

@@ -1,17 +1,19 @@
 """tools/build_site.py: links between notebooks point to the converted pages; exercise cells
-show their question and one line instead of their stored verdict. tools/editions.py: both
-editions, each page with a link to its page in the other."""
+show their question and one line instead of their stored verdict; an edition with the same code
+cells shows the explorers' frames of the original. tools/editions.py: both editions, each page
+with a link to its page in the other."""
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tools import editions
+from tools import editions, static_explorers
 from tools.build_site import NOTEBOOKS, RUN_TO_CHECK, link_pages, question_only, write_pages
 
 
@@ -111,7 +113,9 @@ def test_both_editions_are_written_with_an_index_each(tmp_path: Path) -> None:
     assert index == tmp_path / "index.html"
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "01_information_and_entropy.html", "01_information_and_entropy.zh.html",
-        "index.html", "index.zh.html"]
+        "frames", "index.html", "index.zh.html"]
+    # one set of frames, computed from the English notebook, for both editions' explorers
+    assert [path.name for path in (tmp_path / "frames").iterdir()] == ["01_information_and_entropy"]
     english = (tmp_path / "01_information_and_entropy.html").read_text(encoding="utf-8")
     chinese = (tmp_path / "01_information_and_entropy.zh.html").read_text(encoding="utf-8")
     assert 'href="01_information_and_entropy.zh.html"' in english
@@ -119,7 +123,53 @@ def test_both_editions_are_written_with_an_index_each(tmp_path: Path) -> None:
     assert 'href="01_information_and_entropy.html"' in chinese
     assert 'href="02_cross_entropy_and_kl_divergence.zh.html"' in chinese
     assert "信息量" in chinese and "Information" in english
+    assert '<script src="_static/static_explorer.js">' in chinese  # its explorers are static
     indexes = [(tmp_path / name).read_text(encoding="utf-8") for name in ("index.html",
                                                                            "index.zh.html")]
     assert 'href="index.zh.html"' in indexes[0] and 'href="index.html"' in indexes[1]
     assert '<a href="01_information_and_entropy.zh.html">' in indexes[1]
+
+
+def test_a_translated_edition_shows_the_frames_of_the_original(tmp_path: Path) -> None:
+    """Pages in a subfolder (``root="../"``) of a notebook with the same code cells and cell
+    ids show the frames computed from the original, copied once under its stem."""
+    explorer = nbformat.v4.new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2,
+                                                     "version_minor": 0},
+        "text/plain": "Explorer: Line (slope=1.0)",
+    })
+    original = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 1 · Lines"),
+        nbformat.v4.new_code_cell("lesson.line_explorer()", outputs=[explorer]),
+    ])
+    translated = copy.deepcopy(original)
+    translated.cells[0].source = "# 1 · 直线"
+    english, chinese = tmp_path / "01_lines.ipynb", tmp_path / "zh" / "01_lines.ipynb"
+    chinese.parent.mkdir()
+    nbformat.write(original, english)
+    nbformat.write(translated, chinese)
+    # The cache entry a kernel run of the original would leave (static_explorers.compute).
+    cell_id = original.cells[1].id
+    entry = tmp_path / "cache" / f"01_lines-{static_explorers.cache_key(english)}"
+    (entry / cell_id).mkdir(parents=True)
+    (entry / cell_id / "f.png").write_bytes(b"png")
+    manifest = {"title": "Line", "complete": True, "width": 10, "height": 10,
+                "controls": [{"name": "slope", "description": "slope", "kind": "range",
+                              "labels": ["1.0"], "first": 0}],
+                "frames": {"0": ["f.png", "slope 1.0"]}}
+    (entry / "explorers.json").write_text(json.dumps({cell_id: [manifest]}), encoding="utf-8")
+
+    out = tmp_path / "site"
+    (out / "zh").mkdir(parents=True)
+    seen: list[nbformat.NotebookNode] = []
+    write_pages(out / "zh", [chinese], lambda nb: seen.append(nb) or "<head></head><body></body>",
+                ".html", cache=tmp_path / "cache", root="../",
+                frames_of=lambda path: english if path == chinese else path)
+    (page_notebook,) = seen
+    assert page_notebook.cells[0].source == "# 1 · 直线"
+    html = page_notebook.cells[1].outputs[0]["data"]["text/html"]
+    assert f'src="../frames/01_lines/{cell_id}/f.png"' in html
+    page = (out / "zh" / "01_lines.html").read_text(encoding="utf-8")
+    assert '<script src="../_static/static_explorer.js"></script>' in page
+    assert (out / "frames" / "01_lines" / cell_id / "f.png").read_bytes() == b"png"
+    assert not (out / "zh" / "frames").exists()

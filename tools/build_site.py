@@ -5,10 +5,18 @@
 
 Each notebook becomes ``NN_name.html`` (nbconvert's ``lab`` template) next to an ``index.html``
 that lists the series in order. The notebooks are committed with their outputs (CI checks them
-with strict nbval), so by default the stored outputs are converted; ``--execute`` runs a copy of
-each notebook in a fresh kernel first and converts that, leaving the ``.ipynb`` untouched. The
-explorers show the figure saved with the notebook: the widget state is embedded and rendered by
-``@jupyter-widgets/html-manager``, but without a kernel a slider cannot redraw the figure.
+with strict nbval), so by default the stored outputs are converted; ``--execute`` converts the
+outputs of a fresh run instead, leaving the ``.ipynb`` untouched.
+
+The explorers work on the page, without a kernel (:mod:`tools.static_explorers`): each notebook
+with an explorer runs once in a kernel, where every explorer renders its figure and readout for
+each value of each control (or every combination, when few); the frames go to
+``frames/<notebook>/<cell id>/`` beside the pages, and native sliders and menus swap them. The
+page says that the notebook computes every value and the page only these. The runs are cached in
+``build/frames`` (keyed by the notebook and ``helpers/``), so ``make slides`` after ``make html``
+runs nothing again; the first build takes about a minute, a cached one seconds. Other saved
+widgets (progress bars) are rendered from their saved state by
+``@jupyter-widgets/html-manager``.
 
 nbconvert's pages load require.js, MathJax, jQuery, reveal.js and the widget renderer from CDNs.
 Here they come from ``_static/`` beside the pages instead, copied from the npm packages pinned in
@@ -34,6 +42,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from tools import static_explorers
 from tools.execute_notebooks import run
 from tools.student import is_exercise
 
@@ -118,6 +127,7 @@ def copy_assets(out: Path, node_modules: Path = NODE_MODULES) -> None:
                 )
             else:
                 shutil.copy2(source, target)
+    static_explorers.copy_assets(out / STATIC)
 
 
 def notebook_paths(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -215,15 +225,46 @@ def write_pages(
     suffix: str,
     *,
     execute: bool = False,
+    cache: Path = static_explorers.CACHE,
+    frames_of: Callable[[Path], Path] = lambda path: path,
+    root: str = "",
+    language: str = "en",
 ) -> list[tuple[str, str, str]]:
-    """Convert each notebook (exercise verdicts replaced, :func:`question_only`) to
-    ``out/<stem><suffix>``; returns (file, title, summary) rows."""
+    """Convert each notebook (exercise verdicts replaced, :func:`question_only`; explorers
+    replaced by their precomputed frames, :mod:`tools.static_explorers`) to
+    ``out/<stem><suffix>``; returns (file, title, summary) rows.
+
+    The frames of ``path`` are those of the notebook ``frames_of(path)`` (itself by default; the
+    original, for an edition with the same code cells), computed or taken from ``cache``, and
+    copied to ``<root>/frames/<its stem>/``. ``root`` is the site's top folder relative to
+    ``out`` (``""``; ``"../"`` for pages in a subfolder), where ``_static/`` and ``frames/`` are.
+    ``language`` is the pages' language (the explorers' note is in it).
+    """
     rows = []
+    paths = list(paths)
+    computed = static_explorers.compute_all(
+        dict.fromkeys(map(frames_of, paths)), execute=execute, cache=cache
+    )
     for path in paths:
-        notebook = question_only(read(path, execute=execute))
+        source = frames_of(path)
+        frames = computed.get(source, static_explorers.Frames(out, {}))
+        if execute and source == path:
+            notebook = frames.executed()  # the run that computed the frames: none other
+        else:
+            notebook = read(path, execute=execute)
+        notebook = question_only(notebook)
         if any("```mermaid" in cell.source for cell in notebook.cells):
             raise ValueError(f"{path.name} has a mermaid diagram, which is not vendored")
+        try:
+            explorers = static_explorers.show_frames(
+                notebook, frames, f"{root}{static_explorers.FRAMES}/{source.stem}", language
+            )
+        except ValueError as error:
+            raise ValueError(f"{path.name}: {error}") from None
         page = link_pages(convert(notebook), suffix)
+        if explorers:
+            frames.copy_to(out / root / static_explorers.FRAMES / source.stem)
+            page = static_explorers.link_assets(page, f"{root}{STATIC}")
         remote = remote_urls(page)
         if remote:
             raise ValueError(f"{path.name}: scripts or stylesheets from the network: {remote}")
@@ -276,9 +317,10 @@ li p {{ margin: 0.2em 0 0; color: #555; }}
     return target
 
 
-def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False) -> Path:
-    """The site: ``out/index.html``, one page per notebook, ``out/_static``; the Chinese edition
-    beside it (``index.zh.html``, ``NN_name.zh.html``: :mod:`tools.editions`)."""
+def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False,
+               cache: Path = static_explorers.CACHE) -> Path:
+    """The site: ``out/index.html``, one page per notebook, ``out/_static``, ``out/frames``; the
+    Chinese edition beside it (``index.zh.html``, ``NN_name.zh.html``: :mod:`tools.editions`)."""
     from tools import editions  # it builds on this module
 
     out.mkdir(parents=True, exist_ok=True)
@@ -286,7 +328,11 @@ def build_html(out: Path, paths: Iterable[Path] | None = None, *, execute: bool 
     exporter = html_exporter()
     return editions.write_editions(
         out, lambda notebook: exporter.from_notebook_node(notebook)[0], ".html",
-        None if paths is None else list(paths), execute=execute,
+        None if paths is None else list(paths), execute=execute, cache=cache,
+        notes=("The explorers' sliders show precomputed values; in JupyterLab (make lab) they "
+               "compute every value live.",
+               "探索器的滑块显示的是预先算好的值；"
+               "在 JupyterLab（make lab）中，每一个值都实时计算。"),
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import build_site
+from tools import build_site, static_explorers
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,23 @@ def write_editions(
     paths: list[Path] | None = None,
     *,
     execute: bool = False,
-    note: str = "",
+    cache: Path = static_explorers.CACHE,
+    notes: tuple[str, str] = ("", ""),
 ) -> Path:
     """Every page of both editions (``paths``: English notebooks to convert, with their Chinese
-    editions; default the whole series), each with its language switch, and one index each.
-    Returns the English index."""
+    editions; default the whole series), each with its language switch, and one index each with
+    its note (``notes``: English, Chinese). Returns the English index.
+
+    The Chinese pages show the frames of the English notebooks' explorers (the same code cells
+    and cell ids), computed once (:mod:`tools.static_explorers`)."""
     english = build_site.notebook_paths() if paths is None else paths
-    for edition in EDITIONS:
+    for edition, note in zip(EDITIONS, notes, strict=True):
         sources = [edition.folder / path.name for path in english]
-        rows = build_site.write_pages(out, sources, convert, edition.infix + suffix,
-                                      execute=execute)
+        rows = build_site.write_pages(
+            out, sources, convert, edition.infix + suffix, execute=execute, cache=cache,
+            frames_of=lambda path: build_site.NOTEBOOKS / path.name,
+            language=edition.language,
+        )
         for source in sources:
             target = out / page_name(source.stem, edition, suffix)
             partner = page_name(source.stem, other(edition), suffix)

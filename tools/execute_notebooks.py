@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -20,11 +21,16 @@ from nbclient import NotebookClient
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def run(path: Path) -> tuple[nbformat.NotebookNode, float]:
+def run(
+    path: Path, *, epilogue: Callable[[nbformat.NotebookNode], str] | None = None
+) -> tuple[nbformat.NotebookNode, float]:
     """The notebook at ``path`` executed in a fresh kernel, and the seconds that took.
 
     Nothing is written: :func:`execute` stores the result, the site builders (``--execute``)
-    and ``benchmarks/suite_time.py`` use it as it is.
+    and ``benchmarks/suite_time.py`` use it as it is. ``epilogue(executed notebook)`` is code run
+    in the same kernel after the last cell, while the notebook's objects are alive (the site
+    builders render the explorers' frames so); it is not part of the notebook returned, nor of
+    the seconds.
     """
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata["kernelspec"] = KERNELSPEC
@@ -33,8 +39,7 @@ def run(path: Path) -> tuple[nbformat.NotebookNode, float]:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    started = time.perf_counter()
-    NotebookClient(
+    client = NotebookClient(
         notebook,
         timeout=300,
         kernel_name="python3",
@@ -44,8 +49,24 @@ def run(path: Path) -> tuple[nbformat.NotebookNode, float]:
         # Every output is in hand when the last cell returns; a graceful shutdown would then wait
         # ~1 s for the kernel's Python to tear torch down on exit.
         shutdown_kernel="immediate",
-    ).execute()
-    elapsed = time.perf_counter() - started
+    )
+    started = time.perf_counter()
+    if epilogue is None:
+        client.execute()
+        elapsed = time.perf_counter() - started
+    else:
+        with client.setup_kernel():
+            # As NotebookClient.execute, with one more cell before the kernel goes.
+            for index, cell in enumerate(notebook.cells):
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            client.set_widgets_metadata()
+            elapsed = time.perf_counter() - started
+            extra = nbformat.v4.new_code_cell(epilogue(notebook))
+            notebook.cells.append(extra)
+            try:
+                client.execute_cell(extra, len(notebook.cells) - 1, store_history=False)
+            finally:
+                notebook.cells.pop()
     notebook.metadata.pop("papermill", None)
     notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
     nbformat.validate(notebook)

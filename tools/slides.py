@@ -25,9 +25,12 @@ the screen (``reveal_scroll``). A cell that already has a slide type keeps it, s
 override the rule for one cell in the notebook itself.
 
 The decks use the same vendored reveal.js, MathJax, require.js, jQuery and widget renderer as the
-HTML site (:mod:`tools.build_site`) and work offline; explorers show their saved figure. As on
-the site, an exercise cell shows its question and "Run this cell in the notebook to check your
-answer." instead of its stored verdict (:func:`tools.build_site.question_only`).
+HTML site (:mod:`tools.build_site`) and work offline. As on the site, the explorers work without a
+kernel, over precomputed frames (:mod:`tools.static_explorers`, shared with ``make html`` through
+the cache in ``build/frames``): the arrow keys move a focused slider, not the slides, and a swipe
+on an explorer does not turn the slide. An exercise cell shows its question and "Run this cell in
+the notebook to check your answer." instead of its stored verdict
+(:func:`tools.build_site.question_only`).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import SlidesExporter
 
-from tools import build_site, editions
+from tools import build_site, editions, static_explorers
 
 
 def _heading_level(source: str) -> int:
@@ -99,7 +102,8 @@ def slides_exporter() -> SlidesExporter:
     )
 
 
-def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False) -> Path:
+def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: bool = False,
+                 cache: Path = static_explorers.CACHE) -> Path:
     """``out/NN_name.slides.html`` per notebook, ``out/index.html`` and ``out/_static``; the
     Chinese edition beside them (``NN_name.zh.slides.html``, ``index.zh.html``)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -107,9 +111,15 @@ def build_slides(out: Path, paths: Iterable[Path] | None = None, *, execute: boo
     exporter = slides_exporter()
     return editions.write_editions(
         out, lambda notebook: exporter.from_notebook_node(assign_slide_types(notebook))[0],
-        ".slides.html", None if paths is None else list(paths), execute=execute,
-        note="One deck per lecture. Arrow keys: → next topic, ↓ next step; S opens the speaker "
-             "view, F full screen. 每课一套幻灯片。",
+        ".slides.html", None if paths is None else list(paths), execute=execute, cache=cache,
+        notes=(
+            "One deck per lecture. Arrow keys: → next topic, ↓ next step; S opens the speaker "
+            "view, F full screen. The explorers' sliders show precomputed values; to compute "
+            "every value live, present the notebook in JupyterLab (make lab).",
+            "每课一套幻灯片。方向键：→ 下一个主题，↓ 下一步；S 打开演讲者视图，F 全屏。"
+            "探索器的滑块显示的是预先算好的值；要实时计算每一个值，请在 JupyterLab 中演示笔记本"
+            "（make lab）。",
+        ),
     )
 
 

@@ -1,13 +1,17 @@
 """`make html` and `make slides` work offline: built into a temp dir, opened with the network cut.
 
-The whole site and every deck are built (from the stored outputs) into a temporary directory.
-No page may load a script or stylesheet over http(s). Then one page and one deck, of the first
-notebook with an explorer, are opened from ``file://`` in Chromium with every request that is
-not local aborted, and must show: MathJax's typeset formulas (MathJax 2, as nbconvert's
-templates use it: ``.MathJax_CHTML``), reveal.js initialised (``.reveal.ready``, sections), and
-the widgets saved with the notebook rendered from their saved state (the explorer's figure
-loaded). Any aborted or failed request fails the test, with its URL. No page or deck shows an
-exercise's stored "✗ Exercise …: not yet" verdict; the page shows the line that replaces it.
+The whole site and every deck are built (from the stored outputs, the explorers' frames from the
+cache in build/frames, computed on the first run) into a temporary directory. No page may load a
+script or stylesheet over http(s). Then one page and one deck, of the first notebook with an
+explorer, are opened from ``file://`` in Chromium with every request that is not local aborted,
+and must show: MathJax's typeset formulas (MathJax 2, as nbconvert's templates use it:
+``.MathJax_CHTML``), reveal.js initialised (``.reveal.ready``, sections), the widgets saved with
+the notebook that are not explorers (progress bars) rendered from their saved state, and every
+explorer as a static explorer with its figure loaded. Then on every page and in every deck with
+an explorer, each explorer's first slider is moved with the keyboard, as a learner would: its
+figure must change to another precomputed frame that loads, and in a deck the slide must stay.
+Any aborted or failed request fails the test, with its URL. No page or deck shows an exercise's
+stored "✗ Exercise …: not yet" verdict; the page shows the line that replaces it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import nbformat
 import pytest
 
 from tests.browser import _support
-from tools import build_site, slides
+from tools import build_site, slides, static_explorers
 from tools.student import is_exercise
 
 WAIT_MS = 90_000
@@ -37,6 +41,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     except build_site.MissingAssets as error:
         pytest.fail(str(error), pytrace=False)
     return {"html": out / "html", "slides": out / "slides"}
+
+
+def widget_counts(path: Path) -> tuple[int, int]:
+    """The explorers a notebook shows, and its other widget views (progress bars)."""
+    notebook = nbformat.read(path, as_version=4)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.outputs]
+    views = sum(_support.WIDGET_VIEW in output.get("data", {}) for output in outputs)
+    explorers = sum(len(static_explorers.explorer_outputs(cell)) for cell in notebook.cells
+                    if cell.cell_type == "code")
+    return explorers, views - explorers
 
 
 def showcase() -> _support.NotebookFacts:
@@ -104,16 +119,18 @@ def check_rendered(page: Any, facts: _support.NotebookFacts, what: str) -> None:
     assert page.locator(".MathJax_Error, .MathJax_CHTML merror").count() == 0, (
         f"{what}: MathJax reports an error"
     )
-    if not facts.widget_views:
-        return
+    explorers, others = widget_counts(facts.path)
+    if others:
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.jupyter-widgets.widget-inline-hbox, "
+            ".jupyter-widgets.widget-hbox').length >= n",
+            arg=others, timeout=WAIT_MS, polling=200,
+        )
+    assert page.locator(".static-explorer").count() == explorers, f"{what}: explorers"
     page.wait_for_function(
-        """(n) => {
-             const images = document.querySelectorAll('img.widget-image');
-             return document.querySelectorAll('.jupyter-widgets.widget-vbox').length >= n
-               && images.length > 0
-               && [...images].every((img) => img.complete && img.naturalWidth > 0);
-           }""",
-        arg=facts.widget_views, timeout=WAIT_MS, polling=200,
+        """() => [...document.querySelectorAll('img.static-explorer-figure')]
+                   .every((img) => img.complete && img.naturalWidth > 0)""",
+        timeout=WAIT_MS, polling=200,
     )
     assert "Error displaying widget" not in page.inner_text("body"), f"{what}: widget error"
 
@@ -131,7 +148,7 @@ def test_html_page_renders_offline(built: dict[str, Path], browser: Any) -> None
             assert build_site.RUN_TO_CHECK in body, f"{page_file.name}: no 'Run this cell…'"
             assert not VERDICT.search(body), f"{page_file.name} shows an exercise's verdict"
         if facts.first_explorer() is not None:
-            page.locator("img.widget-image").first.scroll_into_view_if_needed()
+            page.locator(".static-explorer").first.scroll_into_view_if_needed()
         page.screenshot(path=str(shot))
         assert not problems, f"{page_file.name} (screenshot {shot}):\n  " + "\n  ".join(problems)
     finally:
@@ -154,7 +171,7 @@ def test_slides_render_offline(built: dict[str, Path], browser: Any) -> None:
             page.evaluate(
                 """() => {
                      const Reveal = require('_static/reveal.js/dist/reveal.js');
-                     const slide = document.querySelector('img.widget-image').closest('section');
+                     const slide = document.querySelector('.static-explorer').closest('section');
                      const {h, v} = Reveal.getIndices(slide);
                      Reveal.slide(h, v);
                    }"""
@@ -187,3 +204,68 @@ def test_the_language_switch_opens_the_chinese_edition_offline(
         assert not problems, f"{kind} (screenshot {shot}):\n  " + "\n  ".join(problems)
     finally:
         context.close()
+
+
+#: reveal.js's indices of the slide now shown, and a way to present the slide of an element.
+REVEAL_INDICES = "() => JSON.stringify(require('_static/reveal.js/dist/reveal.js').getIndices())"
+PRESENT = """(element) => {
+               const Reveal = require('_static/reveal.js/dist/reveal.js');
+               const {h, v} = Reveal.getIndices(element.closest('section'));
+               Reveal.slide(h, v);
+             }"""
+
+
+def move_first_sliders(page: Any, what: str, *, deck: bool, note: str) -> int:
+    """Move the first slider of every explorer on ``page`` one step with the keyboard; its
+    figure must become another frame, which loads. In a deck each explorer's slide is presented
+    first, and the arrow key must move the slider, not the slides. The explorers moved."""
+    explorers = page.locator(".static-explorer")
+    for index in range(explorers.count()):
+        explorer = explorers.nth(index)
+        where = f"{what}, explorer {index + 1}"
+        assert note in explorer.inner_text(), f"{where}: no note"
+        figure = explorer.locator("img.static-explorer-figure")
+        slider = explorer.locator('input[type="range"]').first
+        if deck:
+            slider.evaluate(PRESENT)
+            page.wait_for_timeout(100)
+        slide = page.evaluate(REVEAL_INDICES) if deck else None
+        before = figure.get_attribute("src"), slider.input_value()
+        at_end = slider.input_value() == slider.get_attribute("max")
+        slider.focus()
+        page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+        after = figure.get_attribute("src"), slider.input_value()
+        assert after[1] != before[1], f"{where}: the slider did not move"
+        assert after[0] != before[0], f"{where}: the figure stayed {before[0]}"
+        figure.evaluate(
+            """(img) => img.complete && img.naturalWidth > 0 ? true : new Promise(
+                 (done, fail) => { img.onload = () => done(true); img.onerror = fail; })"""
+        )
+        if deck:
+            assert page.evaluate(REVEAL_INDICES) == slide, f"{where}: the arrow key changed slide"
+    return explorers.count()
+
+
+@pytest.mark.parametrize("kind", ["html", "slides"])
+def test_every_explorer_moves_offline(built: dict[str, Path], browser: Any, kind: str) -> None:
+    suffix = ".html" if kind == "html" else ".slides.html"
+    moved = 0
+    for path in _support.notebook_paths():
+        explorers, _ = widget_counts(path)
+        if not explorers:
+            continue
+        for infix, language in (("", "en"), (".zh", "zh-CN")):  # both editions
+            target = built[kind] / f"{path.stem}{infix}{suffix}"
+            context, page, problems = open_offline(browser, target.as_uri())
+            try:
+                if kind == "slides":
+                    page.wait_for_selector(".reveal.ready", state="attached", timeout=WAIT_MS)
+                count = move_first_sliders(page, target.name, deck=kind == "slides",
+                                           note=static_explorers.NOTES[language][0])
+                assert count == explorers, (
+                    f"{target.name}: {count} static explorers, {explorers} shown")
+                moved += count
+                assert not problems, f"{target.name}:\n  " + "\n  ".join(problems)
+            finally:
+                context.close()
+    assert moved > 0, "no explorer in the series"
