@@ -175,10 +175,6 @@ def notebook_paths(folder: Path = NOTEBOOKS) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb")) + sorted(folder.glob("[A-Z]_*.ipynb"))
 
 
-def both_editions() -> list[Path]:
-    """The English series, then the Chinese edition (``notebooks/zh/``)."""
-    return notebook_paths() + notebook_paths(NOTEBOOKS / "zh")
-
 
 def read_facts(path: Path) -> NotebookFacts:
     notebook = json.loads(path.read_text(encoding="utf-8"))

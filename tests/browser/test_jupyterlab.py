@@ -1,7 +1,7 @@
 """Every notebook, as a learner uses it: JupyterLab in Chromium, Run All, then drag a slider.
 
-For each notebook in ``notebooks/`` and of the Chinese edition in ``notebooks/zh/`` (found by a
-glob, so new ones are included) the test opens it
+For each notebook in ``notebooks/`` (found by a glob, so new ones are included; the Chinese
+edition in ``notebooks/zh/`` by ``test_jupyterlab_zh.py``) the test opens it
 in one JupyterLab server (started by the ``lab_server`` fixture with its own token, settings and
 temporary directories, see ``_support.py``), clears all outputs and runs all cells through the
 menus (*Edit → Clear Outputs of All Cells*, *Run → Run All Cells*), waits until the kernel is
@@ -214,13 +214,16 @@ def check_widgets(page: Any, facts: _support.NotebookFacts, shot: Path) -> None:
     assert not problems, f"{facts.name} (screenshot {shot}):\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize(
-    "path", _support.both_editions(),
-    ids=lambda path: path.relative_to(_support.NOTEBOOKS).as_posix().removesuffix(".ipynb"),
-)
+@pytest.mark.parametrize("path", _support.notebook_paths(), ids=lambda path: path.stem)
 def test_notebook_runs_in_jupyterlab(
     path: Path, browser: Any, lab_server: _support.LabServer
 ) -> None:
+    run_all_and_check(path, browser, lab_server)
+
+
+def run_all_and_check(path: Path, browser: Any, lab_server: _support.LabServer) -> None:
+    """The test of one notebook (module docstring); tests/browser/test_jupyterlab_zh.py runs it
+    on the Chinese edition."""
     facts = _support.read_facts(path)
     _support.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = _support.ARTIFACTS / f"{facts.label}.png"
@@ -256,26 +259,3 @@ def test_notebook_runs_in_jupyterlab(
                 pass
     print(f"screenshot: {shot}")
 
-
-def test_the_chinese_interface_with_the_pinned_jupyterlab(browser: Any) -> None:
-    """``make lab LAB_LANGUAGE=zh_CN``: jupyterlab-language-pack-zh-CN (made for JupyterLab 4.5)
-    gives the pinned JupyterLab Chinese menus, and the Chinese edition opens in it."""
-    server = _support.LabServer({"@jupyterlab/translation-extension/plugin": {"locale": "zh_CN"}})
-    _support.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = _support.ARTIFACTS / "zh_interface.png"
-    context = None
-    try:
-        server.start()
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.goto(server.url("/lab/tree/notebooks/zh/00_start_here.ipynb?reset"))
-        page.locator(".jp-RenderedMarkdown h1").first.wait_for(timeout=120_000)
-        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
-        heading = page.locator(".jp-RenderedMarkdown h1").first.inner_text()
-        page.screenshot(path=str(shot))
-        assert menus[:3] == ["文件", "编辑", "查看"], f"menus {menus} (screenshot {shot})"
-        assert "从这里开始" in heading, f"the Chinese 00 shows {heading!r} (screenshot {shot})"
-    finally:
-        if context is not None:
-            context.close()
-        server.stop()
