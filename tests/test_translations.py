@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -386,10 +387,62 @@ def test_each_glossary_term_is_translated_as_listed(name: str) -> None:
     for cell_id, english, chinese in cell_pairs(name):
         if "术语表" in english.split("\n", 1)[0]:
             continue
-        text = prose(english)
+        # a heading naming a document gives its title, which the Chinese gives in its own words
+        text = prose(re.sub(r"(?m)^#+ .*\bDocument 00\d\b.*$", " ", english))
         for forms, chinese_forms in concepts():
             used = [form for form in forms
                     if form.lower() not in EVERYDAY and english_uses(form, text)]
             if used and not any(form.lower() in chinese.lower() for form in chinese_forms):
                 problems.append(f"cell {cell_id}: '{used[0]}' is {' or '.join(chinese_forms)}")
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+# --- the documents in their own words -----------------------------------------------------------
+
+SEEDS = NOTEBOOKS.parent.parent / "shared" / "seeds"
+#: The titles the documents give themselves (000 and 002 have none: appendix A names them by
+#: what they do).
+TITLES = {
+    "001": "【损失函数】NLLLoss损失、CrossEntropy_Loss交叉熵损失以及Label Smoothing示例与代码",
+    "003": "Pytorch crossentropyloss learning",
+    "004": "Pytorch常用的交叉熵损失函数CrossEntropyLoss()详解",
+}
+
+
+def seed_texts() -> dict[str, str]:
+    files = sorted(SEEDS.glob("*.txt"))
+    if not files:
+        if os.environ.get("CI"):
+            pytest.fail(f"the source documents are missing: no *.txt in {SEEDS}")
+        pytest.skip(f"the source documents are not beside the repository ({SEEDS})")
+    return {path.name[:3]: " ".join(path.read_text(encoding="utf-8").split()) for path in files}
+
+
+def test_appendix_a_names_each_document_by_its_own_title() -> None:
+    seeds = seed_texts()
+    headings = {number: line for cell in load("zh/A_documents.ipynb")["cells"]
+                for line in source(cell).splitlines()
+                if line.startswith("## ") for number in [re.search(r"文档 (00\d)", line)]
+                if number for number in [number.group(1)]}
+    assert sorted(headings) == ["000", "001", "002", "003", "004"]
+    for number, title in TITLES.items():
+        assert title in seeds[number], f"document {number} has no title {title!r}"
+        assert title in headings[number], f"appendix A names document {number} {headings[number]}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_quotes_keep_the_documents_words_without_an_english_rendering(name: str) -> None:
+    """A quoted line of the Chinese edition in English is a document's own English (003's),
+    word for word (an editor's note in [brackets] aside), never the English edition's rendering
+    of a Chinese quote."""
+    seeds = " ".join(seed_texts().values())
+    squash = re.compile(r"[\s*_`]+")
+    renderings = [
+        f"cell {cell_id}: {line[:70]!r}"
+        for cell_id, _, chinese in cell_pairs(name)
+        for line in chinese.splitlines() if line.lstrip().startswith(">")
+        if ENGLISH_RUN.search(INLINE_CODE.sub(" ", line))
+        and squash.sub(" ", re.sub(r"\s*\[[^\]]*\]", "", line.lstrip("> "))).strip()
+        not in squash.sub(" ", seeds)
+    ]
+    assert not renderings, f"{name}:\n" + "\n".join(renderings)
