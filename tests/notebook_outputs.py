@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
+import pytest
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+#: The five source documents, beside the repository (CI lays them there).
+SEEDS = NOTEBOOKS.parent.parent / "shared" / "seeds"
+
+
+def seed_documents() -> dict[str, str]:
+    """The text of each source document by its number (``"000"`` …). Without them a test fails
+    under CI and is skipped elsewhere."""
+    files = sorted(SEEDS.glob("*.txt"))
+    if not files:
+        if os.environ.get("CI"):
+            pytest.fail(f"the source documents are missing: no *.txt in {SEEDS}")
+        pytest.skip(f"the source documents are not beside the repository ({SEEDS})")
+    return {path.name[:3]: path.read_text(encoding="utf-8") for path in files}
 
 
 def load(name: str) -> dict:

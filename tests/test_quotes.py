@@ -12,16 +12,14 @@ above it names.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 
 import pytest
 
-from tests.notebook_outputs import NOTEBOOKS, load, source
+from tests.notebook_outputs import NOTEBOOKS, load, seed_documents, source
 
-SEEDS = NOTEBOOKS.parent.parent / "shared" / "seeds"
 HAN = r"[\u4e00-\u9fff]"
 DOCUMENT_NAME = re.compile(r"\b(00[0-4])(?:_[0-9a-f]{16}\.txt)?\b")
 
@@ -70,12 +68,7 @@ def problems(cells: list[dict], documents: Mapping[str, str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, str]:
-    files = sorted(SEEDS.glob("*.txt"))
-    if not files:
-        if os.environ.get("CI"):
-            pytest.fail(f"the source documents are missing: no *.txt in {SEEDS}")
-        pytest.skip(f"the source documents are not beside the repository ({SEEDS})")
-    return {path.name[:3]: squash(path.read_text(encoding="utf-8")) for path in files}
+    return {number: squash(text) for number, text in seed_documents().items()}
 
 
 def markdown(text: str) -> dict:

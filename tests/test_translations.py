@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.notebook_outputs import NOTEBOOKS, load, source
+from tests.notebook_outputs import NOTEBOOKS, load, seed_documents, source
 from tools import translations
 
 EDITION = NOTEBOOKS / translations.LANGUAGE
@@ -399,7 +398,6 @@ def test_each_glossary_term_is_translated_as_listed(name: str) -> None:
 
 # --- the documents in their own words -----------------------------------------------------------
 
-SEEDS = NOTEBOOKS.parent.parent / "shared" / "seeds"
 #: The titles the documents give themselves (000 and 002 have none: appendix A names them by
 #: what they do).
 TITLES = {
@@ -410,12 +408,7 @@ TITLES = {
 
 
 def seed_texts() -> dict[str, str]:
-    files = sorted(SEEDS.glob("*.txt"))
-    if not files:
-        if os.environ.get("CI"):
-            pytest.fail(f"the source documents are missing: no *.txt in {SEEDS}")
-        pytest.skip(f"the source documents are not beside the repository ({SEEDS})")
-    return {path.name[:3]: " ".join(path.read_text(encoding="utf-8").split()) for path in files}
+    return {number: " ".join(text.split()) for number, text in seed_documents().items()}
 
 
 def test_appendix_a_names_each_document_by_its_own_title() -> None:

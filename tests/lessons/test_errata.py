@@ -14,8 +14,8 @@ import torch.nn.functional as F
 
 from helpers import losses
 from helpers.lessons import errata as lesson
-from tests.notebook_outputs import code_cells, load, output_text, source
-from tests.test_quotes import SEEDS, missing_runs, squash
+from tests.notebook_outputs import code_cells, load, output_text, seed_documents, source
+from tests.test_quotes import missing_runs, squash
 
 NOTEBOOK = "B_errata.ipynb"
 VERDICTS = ("wrong", "outdated", "imprecise", "right")
@@ -198,11 +198,9 @@ def test_every_row_has_a_verdict_a_correct_statement_and_a_link() -> None:
 
 def test_each_row_quotes_its_own_document() -> None:
     """Stricter than tests/test_quotes.py, which reads the table as one cell naming all five."""
-    files = {path.name[:3]: path for path in SEEDS.glob("*.txt")}
-    if not files:
-        pytest.skip(f"the source documents are not beside the repository ({SEEDS})")
+    documents = seed_documents()
     for erratum, document, columns in table_rows():
-        text = squash(files[document].read_text(encoding="utf-8"))
+        text = squash(documents[document])
         missing = missing_runs(" ".join(columns), text)
         assert not missing, f"{erratum} ({document}): {missing} not in document {document}"
 
