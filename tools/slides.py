@@ -50,7 +50,7 @@ from tools import slide_layout as layout
 
 #: The most lines of code and of a text output a slide shows; the rest is cut, with a line
 #: that says so (:data:`CODE_CUT`, :data:`OUTPUT_CUT`) and the whole in the speaker notes.
-CODE_LINES, OUTPUT_LINES = 24, 18
+CODE_LINES, OUTPUT_LINES = 24, 24
 CODE_CUT = "# … {} more lines: the whole cell is in the notebook and in the speaker notes (S)"
 OUTPUT_CUT = "[… {} more lines: the whole output is in the notebook and in the speaker notes (S)]"
 #: The stylesheet of the decks (sizes for a 1280×720 slide), copied to ``_static/``.
@@ -99,15 +99,19 @@ def _note(markdown: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell(markdown, metadata={"slideshow": {"slide_type": "notes"}})
 
 
-def _table_parts(block: layout.Block) -> list[layout.Block]:
-    """A table cut into groups of rows that each fit a slide, every group under the header."""
+def _table_parts(block: layout.Block, room: float) -> list[layout.Block]:
+    """A table cut into groups of rows, every group under the header: the first fills the
+    ``room`` left on the slide it starts on, each other a slide of its own."""
     lines = [line for line in block.source.split("\n") if line.strip()]
     header, rows = lines[:2], lines[2:]
+    full = layout.BUDGET - layout.CELL_PADDING
     groups: list[list[str]] = [[]]
+    limit = room
     for row in rows:
-        if groups[-1] and layout.table_height("\n".join(header + groups[-1] + [row])) > (
-                layout.BUDGET - layout.CELL_PADDING):
-            groups.append([])
+        if layout.table_height("\n".join(header + groups[-1] + [row])) > limit:
+            if groups[-1]:
+                groups.append([])
+            limit = full  # (an empty first group: the table starts on the next slide)
         groups[-1].append(row)
     return [layout.Block("table", "\n".join(header + group)) for group in groups]
 
@@ -138,20 +142,22 @@ def split_markdown(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     cell.source = breakable_tables(cell.source)
     if layout.markdown_height(cell.source) <= layout.BUDGET:
         return [cell]
-    parts = [part for block in layout.blocks(cell.source)
-             for part in (_table_parts(block) if block.kind == "table" else [block])]
     groups: list[list[layout.Block]] = [[]]
     used = float(layout.CELL_PADDING)
-    for part in parts:
-        size = layout.block_height(part)
-        if groups[-1] and used + size > layout.BUDGET:
-            carried = [groups[-1].pop()] if groups[-1][-1].kind == "heading" else []
-            if not groups[-1]:  # a heading whose block is too tall for a slide with it
-                groups[-1], carried = carried, []
-            groups.append(carried)
-            used = layout.CELL_PADDING + sum(map(layout.block_height, carried))
-        groups[-1].append(part)
-        used += size
+    for block in layout.blocks(cell.source):
+        parts = [block] if block.kind != "table" else _table_parts(block, layout.BUDGET - used)
+        for part in parts:
+            size = layout.block_height(part)
+            if groups[-1] and used + size > layout.BUDGET:
+                carried = [groups[-1].pop()] if groups[-1][-1].kind == "heading" else []
+                if carried and (not groups[-1] or layout.CELL_PADDING + size
+                                + layout.block_height(carried[0]) > layout.BUDGET):
+                    groups[-1] += carried  # the block after it is too tall for both
+                    carried = []
+                groups.append(carried)
+                used = layout.CELL_PADDING + sum(map(layout.block_height, carried))
+            groups[-1].append(part)
+            used += size
     sources = ["\n\n".join(part.source for part in group) for group in groups]
     first = copy.deepcopy(cell)
     first.source = sources[0]
