@@ -172,7 +172,8 @@ def _cut_lines(text: str, keep: int, note: str) -> tuple[str, int]:
     if len(lines) <= keep + 1:
         return text, 0
     left = len(lines) - keep
-    return "\n".join([*lines[:keep], note.format(left)]) + "\n", left
+    end = "\n" if text.endswith("\n") else ""
+    return "\n".join([*lines[:keep], note.format(left)]) + end, left
 
 
 def cut_code(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

@@ -32,7 +32,8 @@ MEASURE = """async () => {
   const Reveal = require('_static/reveal.js/dist/reveal.js');
   const {width, height} = Reveal.getConfig();
   const settled = () => new Promise((done) => MathJax.Hub.Queue(done));
-  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const frame = () => new Promise((done) => requestAnimationFrame(
+      () => requestAnimationFrame(done)));
   const loaded = (img) => img.complete ? null
       : new Promise((done) => { img.onload = img.onerror = done; });
   const scrolls = (element) => {
@@ -117,5 +118,5 @@ def test_every_slide_fits_1280_by_720(decks: Path, browser: Any, name: str) -> N
     found = overflows(measured)
     print(f"{name}: {len(measured['slides'])} slides, {len(found)} do not fit, "
           f"{time.monotonic() - started:.1f} s")
-    assert not found, f"{name}: {len(found)} of {len(measured['slides'])} slides do not fit:\n  " + (
-        "\n  ".join(found))
+    assert not found, (f"{name}: {len(found)} of {len(measured['slides'])} slides do not fit:"
+                       + "".join(f"\n  {problem}" for problem in found))
