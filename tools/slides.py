@@ -5,7 +5,8 @@
 
 nbconvert's ``--to slides`` reads each cell's ``metadata.slideshow.slide_type``. The notebooks
 carry none, and are not edited for it: :func:`assign_slide_types` sets the types on an in-memory
-copy, from the structure every notebook of the series follows (CONTRIBUTING.md):
+copy, from the structure every notebook of the series follows (CONTRIBUTING.md), and from the
+height each cell will take on a 1280×720 slide (:mod:`tools.slide_layout` estimates it):
 
 =============================================  ==============  =================================
 cell                                           slide type      in the lecture
@@ -14,15 +15,32 @@ markdown starting with ``#`` or ``##``         ``slide``       a new topic: next
 markdown starting with ``###`` or deeper       ``subslide``    a step of the topic: next (↓)
 other markdown, after a code cell              ``subslide``    the next idea, on a fresh slide
 other markdown, after markdown                 ``fragment``    appears on the same slide
-markdown holding a folded ``<details>`` block  ``-``           stays with its exercise
 code                                           ``-``           follows the prose it belongs to
+a ``-`` or ``fragment`` cell that would make   ``subslide``    the slide is full: the next one
+its slide taller than the budget                               down goes on with it
+markdown holding a folded ``<details>`` block  ``notes``       the solution, open in the
+                                                               speaker view (S), not on the slide
 empty cell                                     ``skip``        left out
 =============================================  ==============  =================================
 
-So a slide shows a paragraph with the code and output (figure, explorer) it explains, and a
-section heading opens a new column of slides. Slides scroll when their content is taller than
-the screen (``reveal_scroll``). A cell that already has a slide type keeps it, so an author can
-override the rule for one cell in the notebook itself.
+A cell too tall for one slide is shown in pieces, each on the next slide down; nothing is left
+out without the slide saying so:
+
+- markdown is cut between its blocks (paragraphs, list items, formulas, quotes), a heading kept
+  with the block after it; a table is cut into groups of rows, each under the table's header
+  (and a long word of a row, such as a quoted signature, may break after its commas);
+- code longer than :data:`CODE_LINES` lines and a text output longer than :data:`OUTPUT_LINES`
+  lines show their first lines and a last one, "… N more lines: the whole … is in the notebook
+  and in the speaker notes (S)"; the speaker notes hold the whole;
+- a code cell whose outputs do not fit under its code shows them on the next slide.
+
+``tools/web/slides.css`` sets the sizes the estimate assumes: prose at 20 px, code and outputs at
+17 px (lines wrap, never scroll sideways), headings smaller than reveal.js's, figures at most
+380 px high (an explorer's 330 px), tables at 17 px across the slide. No slide scrolls
+(``reveal_scroll`` is off); ``tests/browser/test_slides_fit.py`` presents every slide of every
+deck in Chromium at 1280×720 and fails on one that is taller or wider than the slide or that has
+anything to scroll. A cell that already has a slide type keeps it (and is not cut), so an author
+can override the rules for one cell in the notebook itself.
 
 The decks use the same vendored reveal.js, MathJax, require.js, jQuery and widget renderer as the
 HTML site (:mod:`tools.build_site`) and work offline. As on the site, the explorers work without a
