@@ -158,7 +158,8 @@ def compute(path: Path, cache: Path = CACHE) -> Frames:
         nbformat.write(executed, work / "executed.ipynb")
         (work / "explorers.json").write_text(json.dumps(explorers), encoding="utf-8")
         for old in cache.glob(f"{path.stem}-*"):
-            shutil.rmtree(old, ignore_errors=True)
+            if old != entry:  # a build running beside this one may be reading the same entry
+                shutil.rmtree(old, ignore_errors=True)
         try:
             os.replace(work, entry)  # whole or not at all: an interrupted build leaves no entry
         except OSError:
