@@ -131,8 +131,9 @@ def test_both_editions_are_written_with_an_index_each(tmp_path: Path) -> None:
 
 
 def test_a_translated_edition_shows_the_frames_of_the_original(tmp_path: Path) -> None:
-    """Pages in a subfolder (``root="../"``) of a notebook with the same code cells and cell
-    ids show the frames computed from the original, copied once under its stem."""
+    """The page of a notebook with the same code cells and cell ids (``01_lines.zh.html`` beside
+    the original's page, as tools/editions.py writes them) shows the frames computed from the
+    original, copied once under the original's stem."""
     explorer = nbformat.v4.new_output("display_data", data={
         "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2,
                                                      "version_minor": 0},
@@ -160,16 +161,16 @@ def test_a_translated_edition_shows_the_frames_of_the_original(tmp_path: Path) -
     (entry / "explorers.json").write_text(json.dumps({cell_id: [manifest]}), encoding="utf-8")
 
     out = tmp_path / "site"
-    (out / "zh").mkdir(parents=True)
+    out.mkdir()
     seen: list[nbformat.NotebookNode] = []
-    write_pages(out / "zh", [chinese], lambda nb: seen.append(nb) or "<head></head><body></body>",
-                ".html", cache=tmp_path / "cache", root="../",
+    write_pages(out, [chinese], lambda nb: seen.append(nb) or "<head></head><body></body>",
+                ".zh.html", cache=tmp_path / "cache",
                 frames_of=lambda path: english if path == chinese else path)
     (page_notebook,) = seen
     assert page_notebook.cells[0].source == "# 1 · 直线"
     html = page_notebook.cells[1].outputs[0]["data"]["text/html"]
-    assert f'src="../frames/01_lines/{cell_id}/f.png"' in html
-    page = (out / "zh" / "01_lines.html").read_text(encoding="utf-8")
-    assert '<script src="../_static/static_explorer.js"></script>' in page
+    assert f'src="frames/01_lines/{cell_id}/f.png"' in html
+    page = (out / "01_lines.zh.html").read_text(encoding="utf-8")
+    assert '<script src="_static/static_explorer.js"></script>' in page
     assert (out / "frames" / "01_lines" / cell_id / "f.png").read_bytes() == b"png"
-    assert not (out / "zh" / "frames").exists()
+    assert [path.name for path in (out / "frames").iterdir()] == ["01_lines"]

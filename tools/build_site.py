@@ -227,8 +227,8 @@ def write_pages(
     execute: bool = False,
     cache: Path = static_explorers.CACHE,
     frames_of: Callable[[Path], Path] = lambda path: path,
-    root: str = "",
     language: str = "en",
+    finish: Callable[[str, Path], str] = lambda page, path: page,
 ) -> list[tuple[str, str, str]]:
     """Convert each notebook (exercise verdicts replaced, :func:`question_only`; explorers
     replaced by their precomputed frames, :mod:`tools.static_explorers`) to
@@ -236,9 +236,8 @@ def write_pages(
 
     The frames of ``path`` are those of the notebook ``frames_of(path)`` (itself by default; the
     original, for an edition with the same code cells), computed or taken from ``cache``, and
-    copied to ``<root>/frames/<its stem>/``. ``root`` is the site's top folder relative to
-    ``out`` (``""``; ``"../"`` for pages in a subfolder), where ``_static/`` and ``frames/`` are.
-    ``language`` is the pages' language (the explorers' note is in it).
+    copied to ``out/frames/<its stem>/``. ``language`` is the pages' language (the explorers'
+    note is in it); ``finish(page, path)`` is the page as written (an edition's language switch).
     """
     rows = []
     paths = list(paths)
@@ -257,14 +256,14 @@ def write_pages(
             raise ValueError(f"{path.name} has a mermaid diagram, which is not vendored")
         try:
             explorers = static_explorers.show_frames(
-                notebook, frames, f"{root}{static_explorers.FRAMES}/{source.stem}", language
+                notebook, frames, f"{static_explorers.FRAMES}/{source.stem}", language
             )
         except ValueError as error:
             raise ValueError(f"{path.name}: {error}") from None
-        page = link_pages(convert(notebook), suffix)
+        page = finish(link_pages(convert(notebook), suffix), path)
         if explorers:
-            frames.copy_to(out / root / static_explorers.FRAMES / source.stem)
-            page = static_explorers.link_assets(page, f"{root}{STATIC}")
+            frames.copy_to(out / static_explorers.FRAMES / source.stem)
+            page = static_explorers.link_assets(page, STATIC)
         remote = remote_urls(page)
         if remote:
             raise ValueError(f"{path.name}: scripts or stylesheets from the network: {remote}")
@@ -276,8 +275,10 @@ def write_pages(
 
 
 def write_index(out: Path, rows: list[tuple[str, str, str]], heading: str, note: str,
-                name: str = "index.html") -> Path:
-    """``out/<name>``: the series in order, one link per notebook (MathJax for the formulas)."""
+                name: str = "index.html",
+                finish: Callable[[str], str] = lambda page: page) -> Path:
+    """``out/<name>``: the series in order, one link per notebook (MathJax for the formulas);
+    ``finish(page)`` is the page as written."""
     items = "\n".join(
         f'  <li><a href="{html.escape(file)}">{html.escape(title)}</a>'
         f"<p>{html.escape(summary)}</p></li>"
@@ -313,7 +314,7 @@ li p {{ margin: 0.2em 0 0; color: #555; }}
 </html>
 """
     target = out / name
-    target.write_text(page, encoding="utf-8")
+    target.write_text(finish(page), encoding="utf-8")
     return target
 
 

@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -78,6 +79,12 @@ def link_editions(page: str, edition: Edition, suffix: str) -> str:
                   lambda m: f'href="{page_name(m.group(1), CHINESE, suffix)}"', page)
 
 
+def _finish_page(page: str, path: Path, *, edition: Edition, suffix: str) -> str:
+    """A converted page of ``edition``: links across editions, and its language switch."""
+    return add_language_switch(link_editions(page, edition, suffix), edition,
+                               page_name(path.stem, other(edition), suffix))
+
+
 def write_editions(
     out: Path,
     convert: Callable[[nbformat.NotebookNode], str],
@@ -96,22 +103,16 @@ def write_editions(
     and cell ids), computed once (:mod:`tools.static_explorers`)."""
     english = build_site.notebook_paths() if paths is None else paths
     for edition, note in zip(EDITIONS, notes, strict=True):
-        sources = [edition.folder / path.name for path in english]
         rows = build_site.write_pages(
-            out, sources, convert, edition.infix + suffix, execute=execute, cache=cache,
+            out, [edition.folder / path.name for path in english], convert,
+            edition.infix + suffix, execute=execute, cache=cache,
             frames_of=lambda path: build_site.NOTEBOOKS / path.name,
-            language=edition.language,
+            language=edition.language, finish=partial(_finish_page, edition=edition, suffix=suffix),
         )
-        for source in sources:
-            target = out / page_name(source.stem, edition, suffix)
-            partner = page_name(source.stem, other(edition), suffix)
-            text = link_editions(target.read_text(encoding="utf-8"), edition, suffix)
-            target.write_text(add_language_switch(text, edition, partner), encoding="utf-8")
-        index = build_site.write_index(out, rows, edition.heading, f"{edition.note} {note}".strip(),
-                                      page_name("index", edition, ".html"))
-        index.write_text(
-            add_language_switch(index.read_text(encoding="utf-8"), edition,
-                                page_name("index", other(edition), ".html")),
-            encoding="utf-8",
+        build_site.write_index(
+            out, rows, edition.heading, f"{edition.note} {note}".strip(),
+            page_name("index", edition, ".html"),
+            finish=partial(add_language_switch, edition=edition,
+                           target=page_name("index", other(edition), ".html")),
         )
     return out / "index.html"
